@@ -1,0 +1,137 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"math"
+	"sync"
+)
+
+// call is one client call in flight. Its outcome (a decoded response or an
+// error) is written by whoever claims it from the callMap, which then closes
+// done; nobody else touches resp or err until done is closed.
+type call struct {
+	resp *Response
+	err  error
+	done chan struct{}
+
+	// guarded by callMap.mu
+	id    uint32
+	state callState
+}
+
+type callState uint8
+
+const (
+	callQueued     callState = iota // waiting in the send queue, no id yet
+	callRegistered                  // written (or being written), in the map
+	callClaimed                     // taken out of the map to be completed
+	callAbandoned                   // its caller gave up; never written, or dropped
+)
+
+func newCall(resp *Response) *call {
+	return &call{resp: resp, done: make(chan struct{})}
+}
+
+// complete records err (nil when resp holds the response) and wakes the
+// caller. Only the goroutine that claimed the call may complete it.
+func (c *call) complete(err error) {
+	c.err = err
+	close(c.done)
+}
+
+// callMap is the table of calls in flight on one client connection. The
+// writer goroutine registers each call as its request goes out (so stream
+// ids are assigned in wire order), the reader goroutine claims a call when
+// its response arrives, and a caller whose context ends abandons its call.
+// All methods are safe for concurrent use.
+type callMap struct {
+	mu sync.Mutex
+	// guarded by mu:
+	nextID uint64 // the next odd stream id; past MaxUint32 the ids are spent
+	calls  map[uint32]*call
+	err    error // set once the connection is gone; no call registers after
+}
+
+func newCallMap() *callMap {
+	return &callMap{nextID: 1, calls: make(map[uint32]*call)}
+}
+
+// register gives c the next stream id and enters it in the map. It returns
+// ok=false when c was abandoned (the frame must not be sent), and err when
+// the map is closed or out of ids (c must be failed with it).
+func (m *callMap) register(c *call) (id uint32, ok bool, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case c.state == callAbandoned:
+		return 0, false, nil
+	case m.err != nil:
+		c.state = callClaimed
+		return 0, false, m.err
+	case m.nextID > math.MaxUint32:
+		c.state = callClaimed
+		return 0, false, errStreamIDsExhausted
+	}
+	id = uint32(m.nextID)
+	m.nextID += 2
+	c.id = id
+	c.state = callRegistered
+	m.calls[id] = c
+	return id, true, nil
+}
+
+// claim takes the call with the given id out of the map, or returns nil if
+// there is none (it was abandoned, or the id is unknown).
+func (m *callMap) claim(id uint32) *call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.calls[id]
+	if !ok {
+		return nil
+	}
+	delete(m.calls, id)
+	c.state = callClaimed
+	return c
+}
+
+// abandon gives up c on behalf of its caller. It returns true when the call
+// is now the caller's to fail; false when another goroutine has claimed it
+// and will complete it shortly.
+func (m *callMap) abandon(c *call) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch c.state {
+	case callClaimed:
+		return false
+	case callRegistered:
+		delete(m.calls, c.id)
+	}
+	c.state = callAbandoned
+	return true
+}
+
+// closeAll closes the map with err and returns every registered call,
+// claimed, for the caller to fail.
+func (m *callMap) closeAll(err error) []*call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err == nil {
+		m.err = err
+	}
+	pending := make([]*call, 0, len(m.calls))
+	for id, c := range m.calls {
+		c.state = callClaimed
+		pending = append(pending, c)
+		delete(m.calls, id)
+	}
+	return pending
+}
+
+// len returns the number of calls in the map.
+func (m *callMap) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.calls)
+}

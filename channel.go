@@ -1,0 +1,196 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// The framed channel: the bottom layer of the library. A frame is a 10-byte
+// header followed by the header's length in bytes of data. This file knows
+// frame types and flags as numbers and nothing else of RPC.
+
+const (
+	// frameHeaderLength is the size of every frame header.
+	frameHeaderLength = 10
+	// frameLengthMax is the protocol's default limit on a frame's data.
+	frameLengthMax = 4 << 20
+	// reusedReadBufferMax bounds the read buffer a channel keeps between
+	// frames: larger frames get a buffer of their own, so an idle connection
+	// never holds megabytes.
+	reusedReadBufferMax = 64 << 10
+)
+
+// frameType is the third field of a frame header.
+type frameType uint8
+
+const (
+	frameTypeRequest  frameType = 1 // opens a stream
+	frameTypeResponse frameType = 2 // ends a stream with a status
+	frameTypeData     frameType = 3 // stream data in either direction
+)
+
+// Frame flags; their meaning depends on the frame type.
+const (
+	flagRemoteClosed uint8 = 0x1 // the sender sends nothing more on the stream
+	flagRemoteOpen   uint8 = 0x2 // request: the client will send data frames
+	flagNoData       uint8 = 0x4 // data: the frame carries no message
+)
+
+// frameHeader is the decoded 10-byte header of a frame.
+type frameHeader struct {
+	Length   uint32
+	StreamID uint32
+	Type     frameType
+	Flags    uint8
+}
+
+// errShortHeader means that fewer than frameHeaderLength bytes were given:
+// more bytes are needed, nothing is malformed.
+var errShortHeader = errors.New("ttrpc: short frame header")
+
+// parseFrameHeader decodes a header from the first 10 bytes of b. Every
+// 10-byte sequence is a valid header; whether its length is acceptable is
+// the reader's decision.
+func parseFrameHeader(b []byte) (frameHeader, error) {
+	if len(b) < frameHeaderLength {
+		return frameHeader{}, errShortHeader
+	}
+	return frameHeader{
+		Length:   binary.BigEndian.Uint32(b[0:4]),
+		StreamID: binary.BigEndian.Uint32(b[4:8]),
+		Type:     frameType(b[8]),
+		Flags:    b[9],
+	}, nil
+}
+
+// putFrameHeader encodes h into the first 10 bytes of b.
+func putFrameHeader(b []byte, h frameHeader) {
+	binary.BigEndian.PutUint32(b[0:4], h.Length)
+	binary.BigEndian.PutUint32(b[4:8], h.StreamID)
+	b[8] = byte(h.Type)
+	b[9] = h.Flags
+}
+
+// frameTooLargeError reports a frame whose data is over the limit. On
+// receive the data has been read and dropped and the channel is still in
+// step; on send nothing was written.
+type frameTooLargeError struct {
+	Length int64
+	Limit  int
+}
+
+func (e *frameTooLargeError) Error() string {
+	return fmt.Sprintf("ttrpc: frame of %d bytes exceeds the limit of %d", e.Length, e.Limit)
+}
+
+// channel reads and writes frames on one byte stream.
+//
+// Concurrency: recv may run concurrently with send and flush, but recv must
+// not be called concurrently with itself, nor send/flush with each other: a
+// connection has one reader goroutine and one writer goroutine.
+type channel struct {
+	// reader side, owned by the reader goroutine
+	br      *bufio.Reader
+	rhdr    [frameHeaderLength]byte
+	rbuf    []byte
+	maxRecv int
+
+	// writer side, owned by the writer goroutine
+	bw      *bufio.Writer
+	whdr    [frameHeaderLength]byte
+	maxSend int
+}
+
+// newChannel returns a channel on rw with the given limits on a frame's data.
+func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
+	return &channel{
+		br:      bufio.NewReader(rw),
+		bw:      bufio.NewWriter(rw),
+		maxRecv: maxRecv,
+		maxSend: maxSend,
+	}
+}
+
+// recv reads the next frame. The data is valid only until the next call to
+// recv. A frame over the limit is read and discarded: recv returns its header
+// with a *frameTooLargeError, and the channel can go on reading. A stream that
+// ends cleanly between frames gives io.EOF; one that ends inside a frame gives
+// io.ErrUnexpectedEOF.
+func (ch *channel) recv() (frameHeader, []byte, error) {
+	if _, err := io.ReadFull(ch.br, ch.rhdr[:]); err != nil {
+		return frameHeader{}, nil, err
+	}
+	h, _ := parseFrameHeader(ch.rhdr[:])
+	if int64(h.Length) > int64(ch.maxRecv) {
+		if _, err := io.CopyN(io.Discard, ch.br, int64(h.Length)); err != nil {
+			return h, nil, noEOF(err)
+		}
+		return h, nil, &frameTooLargeError{Length: int64(h.Length), Limit: ch.maxRecv}
+	}
+	data := ch.readBuffer(int(h.Length))
+	if _, err := io.ReadFull(ch.br, data); err != nil {
+		return h, nil, noEOF(err)
+	}
+	return h, data, nil
+}
+
+// readBuffer returns a buffer of n bytes, reusing the channel's buffer for
+// frames up to reusedReadBufferMax.
+func (ch *channel) readBuffer(n int) []byte {
+	if n <= cap(ch.rbuf) {
+		return ch.rbuf[:n]
+	}
+	if n > reusedReadBufferMax {
+		return make([]byte, n)
+	}
+	size := 512
+	for size < n {
+		size *= 2
+	}
+	ch.rbuf = make([]byte, size)
+	return ch.rbuf[:n]
+}
+
+// noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// send buffers one frame. A frame over the limit gives a *frameTooLargeError
+// and nothing is written. Buffered frames go out on flush, or earlier when
+// the buffer fills.
+func (ch *channel) send(streamID uint32, t frameType, flags uint8, data []byte) error {
+	if len(data) > ch.maxSend {
+		return &frameTooLargeError{Length: int64(len(data)), Limit: ch.maxSend}
+	}
+	putFrameHeader(ch.whdr[:], frameHeader{
+		Length:   uint32(len(data)),
+		StreamID: streamID,
+		Type:     t,
+		Flags:    flags,
+	})
+	if _, err := ch.bw.Write(ch.whdr[:]); err != nil {
+		return err
+	}
+	_, err := ch.bw.Write(data)
+	return err
+}
+
+// flush writes every buffered frame.
+func (ch *channel) flush() error {
+	return ch.bw.Flush()
+}
+
+// buffered reports whether frames are waiting for flush.
+func (ch *channel) buffered() bool {
+	return ch.bw.Buffered() > 0
+}

@@ -1,0 +1,123 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
+)
+
+var (
+	// ErrProtocol is returned when the peer sends data that violates the
+	// ttrpc protocol.
+	ErrProtocol = errors.New("protocol error")
+
+	// ErrClosed is returned by client methods once the connection is closed,
+	// and by calls that were pending when it closed. It is wrapped with the
+	// cause when the connection ended for another reason than Close.
+	ErrClosed = errors.New("ttrpc: closed")
+
+	// ErrServerClosed is returned by Serve after Shutdown or Close.
+	ErrServerClosed = errors.New("ttrpc: server closed")
+
+	// ErrStreamClosed is returned when sending on a stream whose peer has
+	// finished it.
+	ErrStreamClosed = errors.New("ttrpc: stream closed")
+
+	// ErrStreamFull is returned when a stream's receive buffer stays full.
+	ErrStreamFull = errors.New("ttrpc: stream buffer full")
+)
+
+// errStreamIDsExhausted ends a client connection that has used every odd
+// stream id; a new connection starts again at 1.
+var errStreamIDsExhausted = errors.New("ttrpc: stream ids exhausted")
+
+// OversizedMessageErr is the error for a message over the size limit. It
+// unwraps to a RESOURCE_EXHAUSTED status error, so status.Code reports
+// codes.ResourceExhausted.
+type OversizedMessageErr struct {
+	messageLength int
+	maxLength     int
+	err           error
+}
+
+// OversizedMessageError returns an *OversizedMessageErr for a message of
+// messageLength bytes, over the protocol's 4 MiB limit.
+func OversizedMessageError(messageLength int) error {
+	return oversizedMessageError(messageLength, frameLengthMax)
+}
+
+func oversizedMessageError(messageLength, maxLength int) *OversizedMessageErr {
+	return &OversizedMessageErr{
+		messageLength: messageLength,
+		maxLength:     maxLength,
+		err: status.Errorf(codes.ResourceExhausted,
+			"message length %d exceeds maximum message size of %d", messageLength, maxLength),
+	}
+}
+
+// Error implements error.
+func (e *OversizedMessageErr) Error() string { return e.err.Error() }
+
+// RejectedLength is the length of the message that was refused.
+func (e *OversizedMessageErr) RejectedLength() int { return e.messageLength }
+
+// MaximumLength is the largest message length that would have been accepted.
+func (e *OversizedMessageErr) MaximumLength() int { return e.maxLength }
+
+// Unwrap returns the RESOURCE_EXHAUSTED status error.
+func (e *OversizedMessageErr) Unwrap() error { return e.err }
+
+// closedError is the error of a call that could not finish because the
+// connection ended with cause.
+func closedError(cause error) error {
+	if cause == nil || errors.Is(cause, ErrClosed) {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, cause)
+}
+
+// contextError turns a context's error into a status error (CANCELED or
+// DEADLINE_EXCEEDED) that still matches the context error with errors.Is.
+func contextError(err error) error {
+	return &statusCauseError{status: status.FromContextError(err), cause: err}
+}
+
+// statusCauseError is a status error that also unwraps to its cause.
+type statusCauseError struct {
+	status *status.Status
+	cause  error
+}
+
+func (e *statusCauseError) Error() string              { return e.status.String() }
+func (e *statusCauseError) GRPCStatus() *status.Status { return e.status }
+func (e *statusCauseError) Unwrap() error              { return e.cause }
+
+// statusOf is the one place where a handler's error becomes the status sent
+// on the wire: a status error (ours, or grpc's, recognised by the status
+// package) keeps its code, message and details; context errors become
+// CANCELED or DEADLINE_EXCEEDED; anything else is UNKNOWN.
+func statusOf(err error) *status.Status {
+	if st, ok := status.FromError(err); ok {
+		return st
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return status.FromContextError(err)
+	}
+	return status.New(codes.Unknown, err.Error())
+}
+
+// errOptionTwice is returned by NewServer when an option that may be given
+// once is given twice.
+var errOptionTwice = errors.New("ttrpc: option may be given only once")
+
+// isConnReset reports whether err is the peer resetting the connection.
+func isConnReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

@@ -1,0 +1,50 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"net"
+)
+
+// Handshaker runs when a server accepts a connection, before any frame is
+// read. It may check the peer (UnixSocketRequireSameUser, for example),
+// replace the connection (a TLS wrapper, say) and return information about
+// the peer, which handlers find with HandshakeInfo. An error closes the
+// connection.
+//
+// A server runs the handshake on the connection's own goroutine, never on the
+// accept loop, so a slow or hanging peer delays nobody else.
+type Handshaker interface {
+	Handshake(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error)
+}
+
+// handshakerFunc adapts a function to Handshaker.
+type handshakerFunc func(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error)
+
+func (fn handshakerFunc) Handshake(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error) {
+	return fn(ctx, conn)
+}
+
+// noHandshake accepts every connection as it is.
+func noHandshake(_ context.Context, conn net.Conn) (net.Conn, interface{}, error) {
+	return conn, nil, nil
+}
+
+type handshakeInfoKey struct{}
+
+// HandshakeInfo returns, in a handler, what the server's Handshaker returned
+// for the connection the call arrived on (for UnixCredentialsFunc, the peer's
+// *unix.Ucred). It reports false when the handshake returned nil.
+func HandshakeInfo(ctx context.Context) (interface{}, bool) {
+	info := ctx.Value(handshakeInfoKey{})
+	return info, info != nil
+}
+
+func withHandshakeInfo(ctx context.Context, info interface{}) context.Context {
+	if info == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, handshakeInfoKey{}, info)
+}

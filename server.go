@@ -1,0 +1,258 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// Server serves registered services on any number of listeners.
+//
+// All methods are safe for concurrent use. Each accepted connection gets
+// its own goroutine (which runs the handshake and then reads frames), a
+// writer goroutine, and one goroutine per request in flight; the connection
+// owns and waits for all of them.
+type Server struct {
+	config   serverConfig
+	services *serviceSet
+	// unary is the interceptor chain, or nil; built once in NewServer.
+	unary UnaryServerInterceptor
+
+	mu sync.Mutex
+	// guarded by mu:
+	listeners map[net.Listener]struct{}
+	conns     map[*serverConn]struct{}
+	state     serverState
+
+	stopOnce  sync.Once
+	stopped   chan struct{} // closed when Shutdown or Close begins
+	goneOnce  sync.Once
+	connsGone chan struct{} // closed when stopped and the last connection has gone
+}
+
+type serverState uint8
+
+const (
+	serverServing serverState = iota
+	serverShuttingDown
+	serverClosed
+)
+
+// Backoff between temporary accept errors.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// NewServer returns a server configured by opts. It fails when an option is
+// invalid, for example a second handshaker.
+func NewServer(opts ...ServerOpt) (*Server, error) {
+	config := defaultServerConfig()
+	for _, opt := range opts {
+		if err := opt(&config); err != nil {
+			return nil, err
+		}
+	}
+	if config.handshaker == nil {
+		config.handshaker = handshakerFunc(noHandshake)
+	}
+	s := &Server{
+		config:    config,
+		services:  newServiceSet(),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*serverConn]struct{}),
+		stopped:   make(chan struct{}),
+		connsGone: make(chan struct{}),
+	}
+	if chain, ok := config.unaryInterceptorChain(); ok {
+		s.unary = chain
+	}
+	return s, nil
+}
+
+// Register registers the unary methods of service name. It may be called
+// while the server serves; registering a name twice panics.
+func (s *Server) Register(name string, methods map[string]Method) {
+	s.services.register(name, &ServiceDesc{Methods: methods})
+}
+
+// RegisterService registers the methods and streams of service name. It may
+// be called while the server serves; registering a name twice panics.
+func (s *Server) RegisterService(name string, desc *ServiceDesc) {
+	s.services.register(name, desc)
+}
+
+// Serve accepts connections on l and serves them until Shutdown or Close,
+// then returns ErrServerClosed. Temporary accept errors are retried with a
+// backoff; any other accept error is returned. Handlers run under contexts
+// derived from ctx.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if !s.addListener(l) {
+		return ErrServerClosed
+	}
+	defer s.removeListener(l)
+	var backoff time.Duration
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if s.isStopped() {
+				return ErrServerClosed
+			}
+			if !isTemporary(err) {
+				return err
+			}
+			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
+			s.config.logger.Debug("ttrpc: temporary accept error", "error", err, "retry", backoff)
+			if !s.sleep(backoff) {
+				return ErrServerClosed
+			}
+			continue
+		}
+		backoff = 0
+		sc := newServerConn(ctx, s, conn)
+		if !s.addConn(sc) {
+			conn.Close()
+			return ErrServerClosed
+		}
+		// Owner: s, through s.conns. sc.serve exits when the connection has
+		// ended and all its goroutines have returned; Shutdown waits for it.
+		go sc.serve()
+	}
+}
+
+// Shutdown stops accepting connections and lets every request already
+// received finish and get its response; each connection closes as soon as
+// it has no request in flight, and requests that arrive on it meanwhile are
+// refused with UNAVAILABLE. Shutdown returns when all connections have
+// closed, or with the context's error when ctx ends first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.state == serverServing {
+		s.state = serverShuttingDown
+	}
+	err := s.stopLocked()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.checkGoneLocked()
+	s.mu.Unlock()
+	for _, sc := range conns {
+		sc.beginShutdown()
+	}
+	select {
+	case <-s.connsGone:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: it closes the listeners and every
+// connection without waiting for requests in flight, whose handlers see
+// their context cancelled. It returns the first error from closing a
+// listener.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.state = serverClosed
+	err := s.stopLocked()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.checkGoneLocked()
+	s.mu.Unlock()
+	for _, sc := range conns {
+		sc.terminate(ErrServerClosed)
+	}
+	return err
+}
+
+// stopLocked marks the server stopped and closes its listeners, so that
+// every Serve returns.
+func (s *Server) stopLocked() error {
+	s.stopOnce.Do(func() { close(s.stopped) })
+	var first error
+	for l := range s.listeners {
+		if err := l.Close(); err != nil && first == nil && !errors.Is(err, net.ErrClosed) {
+			first = err
+		}
+		delete(s.listeners, l)
+	}
+	return first
+}
+
+// checkGoneLocked closes connsGone once the server is stopped and has no
+// connection left.
+func (s *Server) checkGoneLocked() {
+	if s.state != serverServing && len(s.conns) == 0 {
+		s.goneOnce.Do(func() { close(s.connsGone) })
+	}
+}
+
+func (s *Server) isStopped() bool {
+	select {
+	case <-s.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// sleep waits for d, or returns false when the server stops first.
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stopped:
+		return false
+	}
+}
+
+func (s *Server) addListener(l net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != serverServing {
+		return false
+	}
+	s.listeners[l] = struct{}{}
+	return true
+}
+
+func (s *Server) removeListener(l net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.listeners, l)
+}
+
+func (s *Server) addConn(sc *serverConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != serverServing {
+		return false
+	}
+	s.conns[sc] = struct{}{}
+	return true
+}
+
+// forgetConn removes a connection whose goroutines have all returned.
+func (s *Server) forgetConn(sc *serverConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, sc)
+	s.checkGoneLocked()
+}
+
+// isTemporary reports whether an accept error is worth retrying (too many
+// open files, a connection aborted before it was accepted, ...).
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}

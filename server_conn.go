@@ -1,0 +1,357 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// serverConn is one accepted connection. Its serve goroutine runs the
+// handshake and then reads frames; it starts a writer goroutine and one
+// goroutine per request, and waits for all of them before it returns.
+type serverConn struct {
+	server *Server
+	raw    net.Conn // as accepted; closed by terminate
+
+	ctx    context.Context    // parent of every handler's context; gains the handshake info before the read loop
+	cancel context.CancelFunc // cancels ctx; called by terminate
+
+	sendq     chan outFrame // responses for the writer
+	closeOnce sync.Once
+	done      chan struct{} // closed by terminate
+	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
+
+	handlers sync.WaitGroup // the request goroutines
+
+	mu sync.Mutex
+	// guarded by mu:
+	conn         net.Conn               // after the handshake; nil before
+	calls        map[uint32]*serverCall // streams open on this connection
+	shuttingDown bool
+	drainClosed  bool
+
+	// owned by the serve goroutine (the reader):
+	channel      *channel
+	lastStreamID uint32
+}
+
+// serverCall is one request in flight on a server connection.
+type serverCall struct {
+	id     uint32
+	cancel context.CancelFunc // cancels the handler's context
+	// answered is set by whoever sends the call's final frame, so that it
+	// is sent once: the handler's goroutine, or the reader when it fails
+	// the call early.
+	answered atomic.Bool
+}
+
+func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
+	ctx, cancel := context.WithCancel(ctx)
+	return &serverConn{
+		server:  s,
+		raw:     conn,
+		ctx:     ctx,
+		cancel:  cancel,
+		sendq:   make(chan outFrame, sendQueueLength),
+		done:    make(chan struct{}),
+		drained: make(chan struct{}),
+		calls:   make(map[uint32]*serverCall),
+	}
+}
+
+// serve is the connection's goroutine: handshake, then the read loop, then
+// teardown. It returns when every goroutine of the connection has returned.
+func (sc *serverConn) serve() {
+	defer sc.server.forgetConn(sc)
+	conn, info, err := sc.server.config.handshaker.Handshake(sc.ctx, sc.raw)
+	if err != nil {
+		sc.server.config.logger.Warn("ttrpc: handshake failed", "error", err)
+		sc.terminate(err)
+		return
+	}
+	if !sc.setConn(conn) {
+		return
+	}
+	sc.ctx = withHandshakeInfo(sc.ctx, info)
+	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
+
+	writerDone := make(chan struct{})
+	// Owner: sc. writeLoop exits when sc.done closes, a write fails, or the
+	// connection has drained during shutdown; serve waits for it below.
+	go sc.writeLoop(writerDone)
+	err = sc.readLoop()
+	sc.terminate(err)
+	sc.handlers.Wait()
+	<-writerDone
+}
+
+// setConn records the connection returned by the handshake, unless the
+// connection was terminated meanwhile (then it closes it and returns false).
+func (sc *serverConn) setConn(conn net.Conn) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	select {
+	case <-sc.done:
+		conn.Close()
+		return false
+	default:
+	}
+	sc.conn = conn
+	return true
+}
+
+// writeLoop is the writer goroutine.
+func (sc *serverConn) writeLoop(writerDone chan<- struct{}) {
+	defer close(writerDone)
+	err := writeFrames(sc.channel, sc.sendq, sc.done, sc.drained, nil)
+	if err == nil {
+		err = ErrServerClosed // drained during shutdown, or already terminated
+	}
+	sc.terminate(err)
+}
+
+// readLoop reads frames until the connection fails or closes.
+func (sc *serverConn) readLoop() error {
+	for {
+		h, data, err := sc.channel.recv()
+		var tooLarge *frameTooLargeError
+		if errors.As(err, &tooLarge) {
+			sc.onOversized(h, tooLarge)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		switch h.Type {
+		case frameTypeRequest:
+			sc.onRequest(h, data)
+		case frameTypeData:
+			sc.onData(h)
+		}
+		// Frames of other types are skipped: the connection goes on.
+	}
+}
+
+// onRequest opens a call for a request frame, or answers it with an error
+// status when the stream id, the envelope or the server's state is wrong.
+func (sc *serverConn) onRequest(h frameHeader, data []byte) {
+	if !sc.openStreamID(h.StreamID) {
+		return
+	}
+	req := &Request{}
+	if err := proto.Unmarshal(data, req); err != nil {
+		sc.sendStatus(h.StreamID, status.Newf(codes.InvalidArgument, "ttrpc: malformed request: %v", err))
+		return
+	}
+	if sc.isShuttingDown() {
+		sc.sendStatus(h.StreamID, status.New(codes.Unavailable, "ttrpc: server shutting down"))
+		return
+	}
+	if h.Flags&(flagRemoteOpen|flagRemoteClosed) != 0 {
+		sc.sendStatus(h.StreamID, status.New(codes.Unimplemented, "ttrpc: streaming requests are not supported"))
+		return
+	}
+	sc.startCall(h.StreamID, req)
+}
+
+// openStreamID checks the id of a new stream: odd and above every id seen
+// so far. A bad id is answered with INVALID_ARGUMENT (a call still in flight
+// with a reused id fails too) and false is returned.
+func (sc *serverConn) openStreamID(id uint32) bool {
+	if id%2 == 1 && id > sc.lastStreamID {
+		sc.lastStreamID = id
+		return true
+	}
+	st := status.Newf(codes.InvalidArgument, "ttrpc: invalid stream id %d for a new stream", id)
+	if cl := sc.lookupCall(id); cl != nil {
+		sc.failCall(cl, st)
+		return false
+	}
+	sc.sendStatus(id, st)
+	return false
+}
+
+// onData handles a data frame. Streams do not exist yet, so a data frame on
+// a call in flight fails that call, one on an id never opened gets
+// INVALID_ARGUMENT, and one on a finished stream (a late frame) is dropped.
+func (sc *serverConn) onData(h frameHeader) {
+	id := h.StreamID
+	if cl := sc.lookupCall(id); cl != nil {
+		sc.failCall(cl, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unary stream %d", id))
+		return
+	}
+	if id%2 == 0 || id > sc.lastStreamID {
+		sc.sendStatus(id, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", id))
+	}
+}
+
+// onOversized answers a frame whose data was over the limit and dropped.
+func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
+	st := status.Convert(oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
+	switch h.Type {
+	case frameTypeRequest:
+		if sc.openStreamID(h.StreamID) {
+			sc.sendStatus(h.StreamID, st)
+		}
+	case frameTypeData:
+		if cl := sc.lookupCall(h.StreamID); cl != nil {
+			sc.failCall(cl, st)
+		}
+	}
+}
+
+// startCall registers a call and runs it on its own goroutine.
+func (sc *serverConn) startCall(id uint32, req *Request) {
+	ctx, cancel := sc.requestContext(req)
+	cl := &serverCall{id: id, cancel: cancel}
+	sc.mu.Lock()
+	sc.calls[id] = cl
+	sc.mu.Unlock()
+	sc.handlers.Add(1)
+	// Owner: sc.handlers, waited for by serve. runCall exits when the
+	// handler returns.
+	go sc.runCall(ctx, cl, req)
+}
+
+// requestContext is the handler's context: the connection's, with the
+// request's metadata and deadline.
+func (sc *serverConn) requestContext(req *Request) (context.Context, context.CancelFunc) {
+	ctx := sc.ctx
+	if len(req.Metadata) > 0 {
+		ctx = WithMetadata(ctx, metadataFromKeyValues(req.Metadata))
+	}
+	if req.TimeoutNano > 0 {
+		return context.WithTimeout(ctx, time.Duration(req.TimeoutNano))
+	}
+	return context.WithCancel(ctx)
+}
+
+// runCall is a request goroutine: it runs the handler and sends its answer.
+func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request) {
+	defer sc.handlers.Done()
+	defer cl.cancel()
+	payload, st := sc.server.invoke(ctx, req)
+	if !cl.answered.CompareAndSwap(false, true) {
+		return // failed early by the reader, which has answered already
+	}
+	sc.sendResponse(cl.id, payload, st)
+	sc.endCall(cl)
+}
+
+// failCall answers a call in flight with st and cancels its handler, whose
+// own answer is then dropped.
+func (sc *serverConn) failCall(cl *serverCall, st *status.Status) {
+	if !cl.answered.CompareAndSwap(false, true) {
+		return
+	}
+	cl.cancel()
+	sc.sendStatus(cl.id, st)
+	sc.endCall(cl)
+}
+
+// endCall forgets an answered call; during shutdown the last one lets the
+// connection drain and close.
+func (sc *serverConn) endCall(cl *serverCall) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	delete(sc.calls, cl.id)
+	sc.drainIfIdleLocked()
+}
+
+func (sc *serverConn) lookupCall(id uint32) *serverCall {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.calls[id]
+}
+
+// sendStatus answers stream id with a Response carrying only st.
+func (sc *serverConn) sendStatus(id uint32, st *status.Status) {
+	sc.sendResponse(id, nil, st)
+}
+
+// sendResponse queues the Response frame of stream id. A response over the
+// size limit is replaced by a RESOURCE_EXHAUSTED status.
+func (sc *serverConn) sendResponse(id uint32, payload []byte, st *status.Status) {
+	resp := &Response{Payload: payload}
+	if st.Code() != codes.OK {
+		resp.Status = st.Proto()
+	}
+	data := getBuffer()
+	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, resp)
+	if err == nil && len(encoded) > sc.server.config.maxSend {
+		st = status.Convert(oversizedMessageError(len(encoded), sc.server.config.maxSend))
+		encoded, err = proto.MarshalOptions{}.MarshalAppend(encoded[:0], &Response{Status: st.Proto()})
+	}
+	*data = encoded
+	if err != nil {
+		// Only a status whose details cannot be encoded gets here.
+		releaseBuffer(data)
+		sc.sendStatus(id, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
+		return
+	}
+	select {
+	case sc.sendq <- outFrame{streamID: id, typ: frameTypeResponse, data: data}:
+	case <-sc.done:
+		releaseBuffer(data)
+	}
+}
+
+// beginShutdown refuses new requests from now on and lets the connection
+// close once it is idle; a connection still in its handshake closes now.
+func (sc *serverConn) beginShutdown() {
+	sc.mu.Lock()
+	sc.shuttingDown = true
+	handshaken := sc.conn != nil
+	sc.drainIfIdleLocked()
+	sc.mu.Unlock()
+	if !handshaken {
+		sc.terminate(ErrServerClosed)
+	}
+}
+
+// drainIfIdleLocked tells the writer to flush and close once the connection
+// is shutting down with no call in flight.
+func (sc *serverConn) drainIfIdleLocked() {
+	if sc.shuttingDown && len(sc.calls) == 0 && !sc.drainClosed {
+		sc.drainClosed = true
+		close(sc.drained)
+	}
+}
+
+func (sc *serverConn) isShuttingDown() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.shuttingDown
+}
+
+// terminate is the one place where a server connection ends: it records the
+// cause once, wakes everything waiting on done, cancels the handlers'
+// contexts and closes the connection.
+func (sc *serverConn) terminate(cause error) {
+	sc.closeOnce.Do(func() {
+		close(sc.done)
+		sc.cancel()
+		sc.mu.Lock()
+		conn := sc.conn
+		sc.mu.Unlock()
+		sc.raw.Close()
+		if conn != nil {
+			conn.Close()
+		}
+		if isExpectedClose(cause) {
+			sc.server.config.logger.Debug("ttrpc: connection closed", "cause", cause)
+		} else {
+			sc.server.config.logger.Warn("ttrpc: connection failed", "error", cause)
+		}
+	})
+}
