@@ -4,17 +4,24 @@
 package ttrpc
 
 import (
+	"io"
 	"math"
 	"sync"
 )
 
-// call is one client call in flight. Its outcome (a decoded response or an
-// error) is written by whoever claims it from the callMap, which then closes
-// done; nobody else touches resp or err until done is closed.
+// call is one client call or stream in flight. For a unary call, the
+// outcome (a decoded response or an error) is written by whoever claims it
+// from the callMap, which then closes done; nobody else touches resp or err
+// until done is closed. For a stream, messages go to stream and the outcome
+// ends it.
 type call struct {
 	resp *Response
 	err  error
 	done chan struct{}
+
+	stream          *recvQueue  // streams only
+	stopWatch       func() bool // streams only: stops watching the stream's context
+	streamingServer bool        // streams only: the server sends a stream of messages
 
 	// guarded by callMap.mu
 	id    uint32
@@ -34,9 +41,17 @@ func newCall(resp *Response) *call {
 	return &call{resp: resp, done: make(chan struct{})}
 }
 
-// complete records err (nil when resp holds the response) and wakes the
-// caller. Only the goroutine that claimed the call may complete it.
+// complete records err (nil when resp holds the response, or for a stream
+// that ended cleanly) and wakes the caller. Only the goroutine that claimed
+// the call may complete it.
 func (c *call) complete(err error) {
+	if c.stream != nil {
+		if err == nil {
+			err = io.EOF
+		}
+		c.stream.end(err)
+		c.stopWatch()
+	}
 	c.err = err
 	close(c.done)
 }
@@ -94,6 +109,22 @@ func (m *callMap) claim(id uint32) *call {
 	delete(m.calls, id)
 	c.state = callClaimed
 	return c
+}
+
+// lookup returns the registered call with the given id, or nil, leaving it
+// in the map.
+func (m *callMap) lookup(id uint32) *call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[id]
+}
+
+// streamID returns the id of c while it is registered; false once it has
+// been claimed or abandoned (nothing more may be sent on it).
+func (m *callMap) streamID(c *call) (uint32, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return c.id, c.state == callRegistered
 }
 
 // abandon gives up c on behalf of its caller. It returns true when the call

@@ -29,8 +29,9 @@ type Client struct {
 	codec   codec
 	calls   *callMap
 
-	// unary is the interceptor chain, or nil; built once in NewClient.
-	unary UnaryClientInterceptor
+	// The interceptor chains, or nil; built once in NewClient.
+	unary  UnaryClientInterceptor
+	stream ClientStreamInterceptor
 
 	sendq chan outFrame // requests for the sender, in the order callers queued them
 
@@ -61,6 +62,9 @@ func NewClient(conn net.Conn, opts ...ClientOpts) *Client {
 	c.channel = newChannel(conn, c.config.maxRecv, c.config.maxSend)
 	if chain, ok := c.config.unaryInterceptorChain(); ok {
 		c.unary = chain
+	}
+	if chain, ok := c.config.streamInterceptorChain(); ok {
+		c.stream = chain
 	}
 	// Owner: c. sendLoop exits when c.done closes or a write fails;
 	// receiveLoop exits when the connection fails or closes, then waits for
@@ -125,29 +129,36 @@ func (c *Client) dispatch(ctx context.Context, req *Request, resp *Response) err
 	if err := ctx.Err(); err != nil {
 		return contextError(err)
 	}
-	data := getBuffer()
-	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, req)
-	*data = encoded
+	data, err := c.encode(req)
 	if err != nil {
-		releaseBuffer(data)
 		return err
 	}
-	if len(encoded) > c.config.maxSend {
-		releaseBuffer(data)
-		return oversizedMessageError(len(encoded), c.config.maxSend)
-	}
 	cl := newCall(resp)
-	frame := outFrame{typ: frameTypeRequest, data: data, call: cl}
-	select {
-	case c.sendq <- frame:
-	case <-ctx.Done():
-		releaseBuffer(data)
-		return contextError(ctx.Err())
-	case <-c.done:
-		releaseBuffer(data)
-		return closedError(c.cause)
+	if err := c.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
+		return err
 	}
 	return c.wait(ctx, cl)
+}
+
+// encode marshals msg into a pooled buffer, refusing messages over the
+// send limit with an *OversizedMessageErr.
+func (c *Client) encode(msg proto.Message) (*[]byte, error) {
+	return encodeMessage(msg, c.config.maxSend)
+}
+
+// enqueue hands a frame to the sender, or gives up when the context or the
+// connection ends first.
+func (c *Client) enqueue(ctx context.Context, f outFrame) error {
+	select {
+	case c.sendq <- f:
+		return nil
+	case <-ctx.Done():
+		releaseBuffer(f.data)
+		return contextError(ctx.Err())
+	case <-c.done:
+		releaseBuffer(f.data)
+		return closedError(c.cause)
+	}
 }
 
 // wait returns the outcome of cl, or gives it up when the context or the
@@ -179,11 +190,17 @@ func (c *Client) sendLoop() {
 	}
 }
 
-// registerRequest gives a request frame its stream id; abandoned calls and
-// calls on a closed map are dropped.
+// registerRequest gives a request frame its stream id (registering its
+// call), and a data frame the id of its stream. Frames of abandoned calls,
+// of streams that have ended, and of calls on a closed map are dropped.
 func (c *Client) registerRequest(f *outFrame) bool {
 	if f.call == nil {
 		return true
+	}
+	if f.typ == frameTypeData {
+		id, ok := c.calls.streamID(f.call)
+		f.streamID = id
+		return ok
 	}
 	id, ok, err := c.calls.register(f.call)
 	if err != nil {
@@ -220,10 +237,13 @@ func (c *Client) receive() error {
 		case err != nil:
 			return err
 		}
-		if h.Type == frameTypeResponse {
+		switch h.Type {
+		case frameTypeResponse:
 			c.deliver(h.StreamID, data)
+		case frameTypeData:
+			c.deliverData(h, data)
 		}
-		// Data frames belong to streams; other types are skipped.
+		// Frames of other types are skipped.
 	}
 }
 
@@ -233,6 +253,10 @@ func (c *Client) deliver(id uint32, data []byte) {
 	cl := c.calls.claim(id)
 	if cl == nil {
 		c.config.logger.Debug("ttrpc: response for no call in flight", "stream", id)
+		return
+	}
+	if cl.stream != nil {
+		c.endStream(cl, data)
 		return
 	}
 	if err := proto.Unmarshal(data, cl.resp); err != nil {

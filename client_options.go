@@ -3,18 +3,25 @@
 
 package ttrpc
 
-import "log/slog"
+import (
+	"log/slog"
+	"time"
+)
 
 // ClientOpts configures a Client; pass them to NewClient.
 type ClientOpts func(c *Client)
 
 // clientConfig is what the options set. NewClient resolves it once.
 type clientConfig struct {
-	onClose          func()
-	unaryInterceptor UnaryClientInterceptor   // set by WithUnaryClientInterceptor
-	unaryChain       []UnaryClientInterceptor // set by WithChainUnaryClientInterceptor
-	logger           *slog.Logger
-	maxRecv, maxSend int
+	onClose           func()
+	unaryInterceptor  UnaryClientInterceptor   // set by WithUnaryClientInterceptor
+	unaryChain        []UnaryClientInterceptor // set by WithChainUnaryClientInterceptor
+	streamInterceptor ClientStreamInterceptor
+	streamChain       []ClientStreamInterceptor
+	logger            *slog.Logger
+	maxRecv, maxSend  int
+	streamBufferSize  int
+	streamFullWait    time.Duration
 }
 
 func defaultClientConfig() clientConfig {
@@ -23,6 +30,9 @@ func defaultClientConfig() clientConfig {
 		logger:  slog.Default(),
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
+
+		streamBufferSize: defaultStreamBufferSize,
+		streamFullWait:   defaultStreamFullWait,
 	}
 }
 
@@ -74,4 +84,49 @@ func (cfg *clientConfig) unaryInterceptorChain() (UnaryClientInterceptor, bool) 
 		list = append([]UnaryClientInterceptor{cfg.unaryInterceptor}, list...)
 	}
 	return chainInterceptors(list, composeUnaryClient)
+}
+
+// WithClientStreamInterceptor sets the interceptor that runs first around
+// the opening of every stream; a later use replaces an earlier one. To see
+// every message, it may wrap the ClientStream it returns. Default: none.
+func WithClientStreamInterceptor(i ClientStreamInterceptor) ClientOpts {
+	return func(c *Client) {
+		c.config.streamInterceptor = i
+	}
+}
+
+// WithChainClientStreamInterceptor adds interceptors that run, in order,
+// around the opening of every stream, inside the one set by
+// WithClientStreamInterceptor. Uses accumulate. Default: none.
+func WithChainClientStreamInterceptor(interceptors ...ClientStreamInterceptor) ClientOpts {
+	return func(c *Client) {
+		c.config.streamChain = append(c.config.streamChain, interceptors...)
+	}
+}
+
+// WithClientStreamBuffer sets the flow policy of the client's streams: a
+// stream buffers up to size messages that its reader has not taken, and up
+// to size more for at most wait; if its reader has not caught up by then
+// (or the second size messages fill), the stream fails with ErrStreamFull.
+// The connection never waits for a slow stream. Values <= 0 keep the
+// default. Default: 64 messages, 1 second.
+func WithClientStreamBuffer(size int, wait time.Duration) ClientOpts {
+	return func(c *Client) {
+		if size > 0 {
+			c.config.streamBufferSize = size
+		}
+		if wait > 0 {
+			c.config.streamFullWait = wait
+		}
+	}
+}
+
+// streamInterceptorChain resolves the stream interceptor options into one
+// interceptor, or false when there are none.
+func (cfg *clientConfig) streamInterceptorChain() (ClientStreamInterceptor, bool) {
+	list := cfg.streamChain
+	if cfg.streamInterceptor != nil {
+		list = append([]ClientStreamInterceptor{cfg.streamInterceptor}, list...)
+	}
+	return chainInterceptors(list, composeClientStream)
 }

@@ -433,7 +433,9 @@ func TestShutdownLetsCallInFlightFinish(t *testing.T) {
 	mustEcho(t, idle)
 	result := make(chan error, 1)
 	resp := &wrapperspb.StringValue{}
-	go func() { result <- c.Call(context.Background(), "slow.Service", "Slow", &wrapperspb.StringValue{}, resp) }()
+	go func() {
+		result <- c.Call(context.Background(), "slow.Service", "Slow", &wrapperspb.StringValue{}, resp)
+	}()
 	<-entered
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- s.Shutdown(context.Background()) }()
@@ -532,7 +534,9 @@ func TestInterceptorsRunInOrder(t *testing.T) {
 }
 
 func TestNewServerRejectsDuplicateOptions(t *testing.T) {
-	noop := func(ctx context.Context, u Unmarshaler, info *UnaryServerInfo, m Method) (interface{}, error) { return m(ctx, u) }
+	noop := func(ctx context.Context, u Unmarshaler, info *UnaryServerInfo, m Method) (interface{}, error) {
+		return m(ctx, u)
+	}
 	if _, err := NewServer(WithUnaryServerInterceptor(noop), WithUnaryServerInterceptor(noop)); !errors.Is(err, errOptionTwice) {
 		t.Errorf("two unary interceptors: %v", err)
 	}

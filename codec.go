@@ -33,3 +33,19 @@ func (codec) unmarshal(p []byte, msg interface{}) error {
 	}
 	return proto.Unmarshal(p, m)
 }
+
+// encodeMessage marshals msg into a pooled buffer, refusing a message over
+// limit bytes with an *OversizedMessageErr.
+func encodeMessage(msg proto.Message, limit int) (*[]byte, error) {
+	data := getBuffer()
+	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, msg)
+	*data = encoded
+	if err == nil && len(encoded) > limit {
+		err = oversizedMessageError(len(encoded), limit)
+	}
+	if err != nil {
+		releaseBuffer(data)
+		return nil, err
+	}
+	return data, nil
+}

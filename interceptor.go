@@ -33,6 +33,25 @@ type UnaryServerInterceptor func(context.Context, Unmarshaler, *UnaryServerInfo,
 // Invoker to send the request (or to run the next interceptor).
 type UnaryClientInterceptor func(context.Context, *Request, *Response, *UnaryClientInfo, Invoker) error
 
+// StreamClientInfo describes the stream a ClientStreamInterceptor intercepts.
+type StreamClientInfo struct {
+	// FullMethod is "/" + service + "/" + method.
+	FullMethod      string
+	StreamingClient bool
+	StreamingServer bool
+}
+
+// Streamer opens a stream with an already built request envelope: the end
+// of a chain of ClientStreamInterceptors.
+type Streamer func(ctx context.Context, desc *StreamDesc, req *Request) (ClientStream, error)
+
+// ClientStreamInterceptor wraps the opening of a stream on the client. It
+// may change the request (its metadata, say) before calling streamer, and
+// may wrap the ClientStream it returns to see every message. (containerd's
+// ttrpc declares StreamClientInterceptor only as a placeholder; this is the
+// working type.)
+type ClientStreamInterceptor func(ctx context.Context, desc *StreamDesc, req *Request, info *StreamClientInfo, streamer Streamer) (ClientStream, error)
+
 // chainInterceptors composes interceptors into one, the first outermost,
 // with compose(outer, inner) building an interceptor that runs outer with
 // inner as its next step. It is built once, when a Client or Server is made,
@@ -72,4 +91,24 @@ func composeUnaryClient(outer, inner UnaryClientInterceptor) UnaryClientIntercep
 // fullMethod is the name interceptors see: "/" + service + "/" + method.
 func fullMethod(service, method string) string {
 	return "/" + service + "/" + method
+}
+
+// composeClientStream runs outer, whose next step runs inner.
+func composeClientStream(outer, inner ClientStreamInterceptor) ClientStreamInterceptor {
+	return func(ctx context.Context, desc *StreamDesc, req *Request, info *StreamClientInfo, streamer Streamer) (ClientStream, error) {
+		next := func(ctx context.Context, desc *StreamDesc, req *Request) (ClientStream, error) {
+			return inner(ctx, desc, req, info, streamer)
+		}
+		return outer(ctx, desc, req, info, next)
+	}
+}
+
+// composeStreamServer runs outer, whose next step runs inner.
+func composeStreamServer(outer, inner StreamServerInterceptor) StreamServerInterceptor {
+	return func(ctx context.Context, ss StreamServer, info *StreamServerInfo, handler StreamHandler) (interface{}, error) {
+		next := func(ctx context.Context, ss StreamServer) (interface{}, error) {
+			return inner(ctx, ss, info, handler)
+		}
+		return outer(ctx, ss, info, next)
+	}
 }

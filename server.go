@@ -20,8 +20,9 @@ import (
 type Server struct {
 	config   serverConfig
 	services *serviceSet
-	// unary is the interceptor chain, or nil; built once in NewServer.
-	unary UnaryServerInterceptor
+	// The interceptor chains, or nil; built once in NewServer.
+	unary  UnaryServerInterceptor
+	stream StreamServerInterceptor
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -71,6 +72,9 @@ func NewServer(opts ...ServerOpt) (*Server, error) {
 	}
 	if chain, ok := config.unaryInterceptorChain(); ok {
 		s.unary = chain
+	}
+	if chain, ok := config.streamInterceptorChain(); ok {
+		s.stream = chain
 	}
 	return s, nil
 }

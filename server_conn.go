@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,7 @@ type serverCall struct {
 	// is sent once: the handler's goroutine, or the reader when it fails
 	// the call early.
 	answered atomic.Bool
+	recv     *recvQueue // streams only: the client's messages
 }
 
 func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
@@ -136,14 +138,15 @@ func (sc *serverConn) readLoop() error {
 		case frameTypeRequest:
 			sc.onRequest(h, data)
 		case frameTypeData:
-			sc.onData(h)
+			sc.onData(h, data)
 		}
 		// Frames of other types are skipped: the connection goes on.
 	}
 }
 
 // onRequest opens a call for a request frame, or answers it with an error
-// status when the stream id, the envelope or the server's state is wrong.
+// status when the stream id, the envelope, the method or the server's state
+// is wrong.
 func (sc *serverConn) onRequest(h frameHeader, data []byte) {
 	if !sc.openStreamID(h.StreamID) {
 		return
@@ -157,11 +160,15 @@ func (sc *serverConn) onRequest(h frameHeader, data []byte) {
 		sc.sendStatus(h.StreamID, status.New(codes.Unavailable, "ttrpc: server shutting down"))
 		return
 	}
-	if h.Flags&(flagRemoteOpen|flagRemoteClosed) != 0 {
-		sc.sendStatus(h.StreamID, status.New(codes.Unimplemented, "ttrpc: streaming requests are not supported"))
+	method, stream, st := sc.server.services.lookup(req.Service, req.Method)
+	if st == nil && stream != nil && stream.StreamingServer && h.Flags == 0 {
+		st = status.Newf(codes.Unimplemented, "ttrpc: %s streams responses; open it as a stream", fullMethod(req.Service, req.Method))
+	}
+	if st != nil {
+		sc.sendStatus(h.StreamID, st)
 		return
 	}
-	sc.startCall(h.StreamID, req)
+	sc.startCall(h, req, method, stream)
 }
 
 // openStreamID checks the id of a new stream: odd and above every id seen
@@ -181,17 +188,34 @@ func (sc *serverConn) openStreamID(id uint32) bool {
 	return false
 }
 
-// onData handles a data frame. Streams do not exist yet, so a data frame on
-// a call in flight fails that call, one on an id never opened gets
-// INVALID_ARGUMENT, and one on a finished stream (a late frame) is dropped.
-func (sc *serverConn) onData(h frameHeader) {
+// onData hands a data frame to its stream. A data frame on a unary call,
+// or on a stream whose client side has already closed, fails that call with
+// INVALID_ARGUMENT; one on an id never opened gets INVALID_ARGUMENT; one on
+// a finished stream (a late frame) is dropped.
+func (sc *serverConn) onData(h frameHeader, data []byte) {
 	id := h.StreamID
-	if cl := sc.lookupCall(id); cl != nil {
+	cl := sc.lookupCall(id)
+	switch {
+	case cl == nil && (id%2 == 0 || id > sc.lastStreamID):
+		sc.sendStatus(id, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", id))
+		return
+	case cl == nil:
+		return
+	case cl.recv == nil:
 		sc.failCall(cl, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unary stream %d", id))
 		return
+	case cl.recv.ended():
+		sc.failCall(cl, status.Newf(codes.InvalidArgument, "ttrpc: data frame on stream %d after the client closed it", id))
+		return
 	}
-	if id%2 == 0 || id > sc.lastStreamID {
-		sc.sendStatus(id, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", id))
+	if h.Flags&flagNoData == 0 {
+		if err := cl.recv.push(append([]byte(nil), data...)); err != nil {
+			sc.failCall(cl, status.New(codes.ResourceExhausted, err.Error()))
+			return
+		}
+	}
+	if h.Flags&flagRemoteClosed != 0 {
+		cl.recv.end(io.EOF)
 	}
 }
 
@@ -210,17 +234,31 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 	}
 }
 
-// startCall registers a call and runs it on its own goroutine.
-func (sc *serverConn) startCall(id uint32, req *Request) {
+// startCall registers a call and runs it on its own goroutine. For a
+// stream, the request's message is the first message the handler receives
+// when the method's client side does not stream.
+func (sc *serverConn) startCall(h frameHeader, req *Request, method Method, stream *Stream) {
 	ctx, cancel := sc.requestContext(req)
-	cl := &serverCall{id: id, cancel: cancel}
+	cl := &serverCall{id: h.StreamID, cancel: cancel}
+	if stream != nil {
+		config := &sc.server.config
+		cl.recv = newRecvQueue(config.streamBufferSize, config.streamFullWait, func() {
+			sc.failCall(cl, status.New(codes.ResourceExhausted, ErrStreamFull.Error()))
+		})
+		if !stream.StreamingClient || len(req.Payload) > 0 {
+			cl.recv.push(req.Payload)
+		}
+		if h.Flags&flagRemoteOpen == 0 {
+			cl.recv.end(io.EOF)
+		}
+	}
 	sc.mu.Lock()
-	sc.calls[id] = cl
+	sc.calls[cl.id] = cl
 	sc.mu.Unlock()
 	sc.handlers.Add(1)
 	// Owner: sc.handlers, waited for by serve. runCall exits when the
 	// handler returns.
-	go sc.runCall(ctx, cl, req)
+	go sc.runCall(ctx, cl, req, method, stream)
 }
 
 // requestContext is the handler's context: the connection's, with the
@@ -237,15 +275,50 @@ func (sc *serverConn) requestContext(req *Request) (context.Context, context.Can
 }
 
 // runCall is a request goroutine: it runs the handler and sends its answer.
-func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request) {
+func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request, method Method, stream *Stream) {
 	defer sc.handlers.Done()
 	defer cl.cancel()
-	payload, st := sc.server.invoke(ctx, req)
+	full := fullMethod(req.Service, req.Method)
+	var resp interface{}
+	var st *status.Status
+	if stream != nil {
+		ss := &serverStream{conn: sc, call: cl, ctx: ctx, streamingServer: stream.StreamingServer}
+		resp, st = sc.server.runStream(ctx, full, ss, stream)
+	} else {
+		resp, st = sc.server.runUnary(ctx, full, req.Payload, method)
+	}
 	if !cl.answered.CompareAndSwap(false, true) {
 		return // failed early by the reader, which has answered already
 	}
-	sc.sendResponse(cl.id, payload, st)
+	sc.answer(cl.id, stream != nil && stream.StreamingServer, resp, st)
 	sc.endCall(cl)
+}
+
+// answer sends the final frame of a call: a Response with the status for a
+// failure or for a method whose server side does not stream (with the
+// response message), and a closing Data frame for a successful stream of
+// responses.
+func (sc *serverConn) answer(id uint32, streamingServer bool, resp interface{}, st *status.Status) {
+	if st != nil {
+		sc.sendStatus(id, st)
+		return
+	}
+	payload, err := codec{}.marshal(resp)
+	if err != nil {
+		sc.sendStatus(id, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
+		return
+	}
+	if !streamingServer {
+		sc.sendResponse(id, payload, nil)
+		return
+	}
+	flags := flagRemoteClosed
+	if resp == nil {
+		flags |= flagNoData
+	}
+	data := getBuffer()
+	*data = append(*data, payload...)
+	sc.enqueue(outFrame{streamID: id, typ: frameTypeData, flags: flags, data: data})
 }
 
 // failCall answers a call in flight with st and cancels its handler, whose
@@ -255,6 +328,9 @@ func (sc *serverConn) failCall(cl *serverCall, st *status.Status) {
 		return
 	}
 	cl.cancel()
+	if cl.recv != nil {
+		cl.recv.fail(ErrStreamClosed)
+	}
 	sc.sendStatus(cl.id, st)
 	sc.endCall(cl)
 }
@@ -299,10 +375,18 @@ func (sc *serverConn) sendResponse(id uint32, payload []byte, st *status.Status)
 		sc.sendStatus(id, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
 		return
 	}
+	sc.enqueue(outFrame{streamID: id, typ: frameTypeResponse, data: data})
+}
+
+// enqueue hands a frame to the writer; it is dropped if the connection
+// ends first.
+func (sc *serverConn) enqueue(f outFrame) bool {
 	select {
-	case sc.sendq <- outFrame{streamID: id, typ: frameTypeResponse, data: data}:
+	case sc.sendq <- f:
+		return true
 	case <-sc.done:
-		releaseBuffer(data)
+		releaseBuffer(f.data)
+		return false
 	}
 }
 

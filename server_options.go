@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // ServerOpt configures a Server; pass them to NewServer.
@@ -13,11 +14,15 @@ type ServerOpt func(*serverConfig) error
 
 // serverConfig is what the options set. NewServer resolves it once.
 type serverConfig struct {
-	handshaker       Handshaker
-	unaryInterceptor UnaryServerInterceptor
-	unaryChain       []UnaryServerInterceptor
-	logger           *slog.Logger
-	maxRecv, maxSend int
+	handshaker        Handshaker
+	unaryInterceptor  UnaryServerInterceptor
+	unaryChain        []UnaryServerInterceptor
+	streamInterceptor StreamServerInterceptor
+	streamChain       []StreamServerInterceptor
+	logger            *slog.Logger
+	maxRecv, maxSend  int
+	streamBufferSize  int
+	streamFullWait    time.Duration
 }
 
 func defaultServerConfig() serverConfig {
@@ -25,6 +30,9 @@ func defaultServerConfig() serverConfig {
 		logger:  slog.Default(),
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
+
+		streamBufferSize: defaultStreamBufferSize,
+		streamFullWait:   defaultStreamFullWait,
 	}
 }
 
@@ -85,4 +93,55 @@ func (c *serverConfig) unaryInterceptorChain() (UnaryServerInterceptor, bool) {
 		list = append([]UnaryServerInterceptor{c.unaryInterceptor}, list...)
 	}
 	return chainInterceptors(list, composeUnaryServer)
+}
+
+// WithStreamServerInterceptor sets the interceptor that runs first around
+// every stream handler. Only one may be given; a second makes NewServer
+// fail (use WithChainStreamServerInterceptor for more). Default: none.
+func WithStreamServerInterceptor(i StreamServerInterceptor) ServerOpt {
+	return func(c *serverConfig) error {
+		if c.streamInterceptor != nil {
+			return fmt.Errorf("%w: WithStreamServerInterceptor", errOptionTwice)
+		}
+		c.streamInterceptor = i
+		return nil
+	}
+}
+
+// WithChainStreamServerInterceptor adds interceptors that run, in order,
+// around every stream handler, inside the one set by
+// WithStreamServerInterceptor. Uses accumulate. Default: none.
+func WithChainStreamServerInterceptor(interceptors ...StreamServerInterceptor) ServerOpt {
+	return func(c *serverConfig) error {
+		c.streamChain = append(c.streamChain, interceptors...)
+		return nil
+	}
+}
+
+// WithServerStreamBuffer sets the flow policy of the server's streams: a
+// stream buffers up to size messages that its handler has not taken, and
+// up to size more for at most wait; if the handler has not caught up by then
+// (or the second size messages fill), its RecvMsg returns ErrStreamFull and
+// the client gets RESOURCE_EXHAUSTED. The connection never waits for a slow
+// stream. Values <= 0 keep the default. Default: 64 messages, 1 second.
+func WithServerStreamBuffer(size int, wait time.Duration) ServerOpt {
+	return func(c *serverConfig) error {
+		if size > 0 {
+			c.streamBufferSize = size
+		}
+		if wait > 0 {
+			c.streamFullWait = wait
+		}
+		return nil
+	}
+}
+
+// streamInterceptorChain resolves the stream interceptor options into one
+// interceptor, or false when there are none.
+func (c *serverConfig) streamInterceptorChain() (StreamServerInterceptor, bool) {
+	list := c.streamChain
+	if c.streamInterceptor != nil {
+		list = append([]StreamServerInterceptor{c.streamInterceptor}, list...)
+	}
+	return chainInterceptors(list, composeStreamServer)
 }

@@ -1,0 +1,213 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/featherrpc/ttrpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// NewStream opens a stream to service.method. desc says which sides stream;
+// req is the request message of a method whose client side does not stream
+// (nil otherwise). Like Call, the stream carries the context's deadline and
+// metadata to the server, and goes through the client's stream
+// interceptors. When ctx ends, the stream ends at once on the client:
+// SendMsg and RecvMsg return a CANCELED or DEADLINE_EXCEEDED status error.
+//
+// RecvMsg returns io.EOF when the server ended the stream successfully, and
+// the server's status error otherwise. SendMsg returns io.EOF once the
+// server has ended the stream (RecvMsg tells how), and ErrStreamClosed
+// after CloseSend.
+func (c *Client) NewStream(ctx context.Context, desc *StreamDesc, service, method string, req interface{}) (ClientStream, error) {
+	payload, err := c.codec.marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	creq := newRequest(ctx, service, method, payload)
+	if c.stream != nil {
+		info := &StreamClientInfo{
+			FullMethod:      fullMethod(service, method),
+			StreamingClient: desc.StreamingClient,
+			StreamingServer: desc.StreamingServer,
+		}
+		return c.stream(ctx, desc, creq, info, c.openStream)
+	}
+	return c.openStream(ctx, desc, creq)
+}
+
+// openStream is the Streamer at the end of the interceptor chain: it queues
+// the request that opens the stream and returns the stream.
+func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request) (ClientStream, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, contextError(err)
+	}
+	data, err := c.encode(req)
+	if err != nil {
+		return nil, err
+	}
+	flags := flagRemoteClosed
+	if desc.StreamingClient {
+		flags = flagRemoteOpen
+	}
+	s := &clientStream{client: c, ctx: ctx, desc: *desc}
+	s.call = newCall(nil)
+	s.call.streamingServer = desc.StreamingServer
+	s.call.stream = newRecvQueue(c.config.streamBufferSize, c.config.streamFullWait, s.abandonFull)
+	// The watch needs no goroutine until ctx ends; it frees the stream's
+	// entry then, whether or not anybody reads or writes it.
+	s.call.stopWatch = context.AfterFunc(ctx, s.abandonCanceled)
+	if err := c.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
+		s.call.stopWatch()
+		return nil, err
+	}
+	return s, nil
+}
+
+// clientStream is the client's side of a stream. SendMsg and CloseSend may
+// be called concurrently with RecvMsg, but neither concurrently with itself.
+type clientStream struct {
+	client *Client
+	ctx    context.Context
+	desc   StreamDesc
+	call   *call
+
+	mu sync.Mutex
+	// guarded by mu:
+	localClosed bool
+}
+
+// SendMsg sends m on the stream.
+func (s *clientStream) SendMsg(m interface{}) error {
+	if !s.desc.StreamingClient {
+		return fmt.Errorf("%w: the client side of this stream does not stream", ErrStreamClosed)
+	}
+	if err := s.sendable(); err != nil {
+		return err
+	}
+	msg, ok := m.(proto.Message)
+	if !ok {
+		return fmt.Errorf("ttrpc: cannot marshal unknown type %T", m)
+	}
+	data, err := s.client.encode(msg)
+	if err != nil {
+		return err
+	}
+	return s.client.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
+}
+
+// sendable tells whether a message may be sent now.
+func (s *clientStream) sendable() error {
+	s.mu.Lock()
+	closed := s.localClosed
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return ErrStreamClosed
+	case s.ctx.Err() != nil:
+		return contextError(s.ctx.Err())
+	case s.call.stream.ended():
+		return io.EOF // the server has finished; RecvMsg says how
+	}
+	return nil
+}
+
+// CloseSend tells the server that the client sends nothing more. It is
+// idempotent, and does nothing on a stream whose client side does not
+// stream.
+func (s *clientStream) CloseSend() error {
+	s.mu.Lock()
+	closed := s.localClosed
+	s.localClosed = true
+	s.mu.Unlock()
+	if closed || !s.desc.StreamingClient || s.call.stream.ended() {
+		return nil
+	}
+	frame := outFrame{typ: frameTypeData, flags: flagRemoteClosed | flagNoData, data: getBuffer(), call: s.call}
+	err := s.client.enqueue(s.ctx, frame)
+	if errors.Is(err, ErrClosed) {
+		return nil // the stream is over anyway; RecvMsg reports why
+	}
+	return err
+}
+
+// RecvMsg waits for the next message and decodes it into m.
+func (s *clientStream) RecvMsg(m interface{}) error {
+	data, err := s.call.stream.pop(s.ctx, s.client.done)
+	switch {
+	case errors.Is(err, errQueueStopped):
+		return closedError(s.client.cause)
+	case err != nil && s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()):
+		return contextError(err)
+	case err != nil:
+		return err
+	}
+	return s.client.codec.unmarshal(data, m)
+}
+
+// abandonCanceled runs when the stream's context ends: the stream ends on
+// the client at once and leaves the call map.
+func (s *clientStream) abandonCanceled() {
+	if s.client.calls.abandon(s.call) {
+		s.call.stream.fail(contextError(s.ctx.Err()))
+	}
+}
+
+// abandonFull runs when the stream's receive queue overflowed: the stream
+// has failed with ErrStreamFull and leaves the call map.
+func (s *clientStream) abandonFull() {
+	if s.client.calls.abandon(s.call) {
+		s.call.stopWatch()
+	}
+}
+
+// deliverData hands a data frame to its stream. A data frame on a unary
+// call fails that call; one for a call nobody waits for is dropped.
+func (c *Client) deliverData(h frameHeader, data []byte) {
+	cl := c.calls.lookup(h.StreamID)
+	switch {
+	case cl == nil:
+		return
+	case cl.stream == nil:
+		c.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
+		return
+	}
+	if h.Flags&flagNoData == 0 {
+		msg := append([]byte(nil), data...) // the read buffer is reused
+		if err := cl.stream.push(msg); err != nil {
+			c.calls.abandon(cl)
+			cl.stopWatch()
+			return
+		}
+	}
+	if h.Flags&flagRemoteClosed != 0 {
+		if cl := c.calls.claim(h.StreamID); cl != nil {
+			cl.complete(nil)
+		}
+	}
+}
+
+// endStream ends a stream with the Response frame the server sent: an
+// error status, or (for a method whose server side does not stream) the
+// single response message.
+func (c *Client) endStream(cl *call, data []byte) {
+	resp := &Response{}
+	if err := proto.Unmarshal(data, resp); err != nil {
+		cl.complete(errors.Join(ErrProtocol, err))
+		return
+	}
+	if st := resp.GetStatus(); st.GetCode() != 0 {
+		cl.complete(status.ErrorProto(st))
+		return
+	}
+	if !cl.streamingServer {
+		cl.stream.push(resp.Payload)
+	}
+	cl.complete(nil)
+}

@@ -1,0 +1,70 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// serverStream is the server's side of a stream, handed to its handler.
+// SendMsg may be called concurrently with RecvMsg, but neither concurrently
+// with itself.
+type serverStream struct {
+	conn            *serverConn
+	call            *serverCall
+	ctx             context.Context // the handler's context
+	streamingServer bool
+}
+
+// SendMsg sends m to the client. It returns ErrStreamClosed once the
+// stream has been answered (failed early) or the connection has gone, and
+// the context's error when the handler's context ends first.
+func (ss *serverStream) SendMsg(m interface{}) error {
+	if !ss.streamingServer {
+		return fmt.Errorf("%w: the server side of this stream does not stream; return the response instead", ErrStreamClosed)
+	}
+	if ss.call.answered.Load() {
+		return ErrStreamClosed
+	}
+	msg, ok := m.(proto.Message)
+	if !ok {
+		return fmt.Errorf("ttrpc: cannot marshal unknown type %T", m)
+	}
+	data, err := encodeMessage(msg, ss.conn.server.config.maxSend)
+	if err != nil {
+		return err
+	}
+	select {
+	case ss.conn.sendq <- outFrame{streamID: ss.call.id, typ: frameTypeData, data: data}:
+		return nil
+	case <-ss.ctx.Done():
+		releaseBuffer(data)
+		if ss.call.answered.Load() {
+			return ErrStreamClosed
+		}
+		return ss.ctx.Err()
+	case <-ss.conn.done:
+		releaseBuffer(data)
+		return ErrStreamClosed
+	}
+}
+
+// RecvMsg waits for the client's next message and decodes it into m. It
+// returns io.EOF once the client has closed its side, ErrStreamFull when
+// the handler fell too far behind, and the context's error when the
+// handler's context ends first.
+func (ss *serverStream) RecvMsg(m interface{}) error {
+	data, err := ss.call.recv.pop(ss.ctx, ss.conn.done)
+	if errors.Is(err, errQueueStopped) {
+		return ErrStreamClosed
+	}
+	if err != nil {
+		return err
+	}
+	return codec{}.unmarshal(data, m)
+}
