@@ -20,6 +20,9 @@ const (
 	frameHeaderLength = 10
 	// frameLengthMax is the protocol's default limit on a frame's data.
 	frameLengthMax = 4 << 20
+	// frameLengthHardMax is the largest limit this library can be configured
+	// with: the protocol's hard cap.
+	frameLengthHardMax = 16 << 20
 	// reusedReadBufferMax bounds the read buffer a channel keeps between
 	// frames: larger frames get a buffer of their own, so an idle connection
 	// never holds megabytes.

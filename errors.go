@@ -117,6 +117,12 @@ func statusOf(err error) *status.Status {
 // once is given twice.
 var errOptionTwice = errors.New("ttrpc: option may be given only once")
 
+// errBadOption is returned by NewServer for an option value out of range.
+var errBadOption = errors.New("ttrpc: invalid option")
+
+// errHandshakeTimeout ends a connection whose handshake took too long.
+var errHandshakeTimeout = errors.New("ttrpc: handshake timed out")
+
 // isConnReset reports whether err is the peer resetting the connection.
 func isConnReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)

@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -75,7 +76,7 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 // teardown. It returns when every goroutine of the connection has returned.
 func (sc *serverConn) serve() {
 	defer sc.server.forgetConn(sc)
-	conn, info, err := sc.server.config.handshaker.Handshake(sc.ctx, sc.raw)
+	conn, info, err := sc.handshake()
 	if err != nil {
 		sc.server.config.logger.Warn("ttrpc: handshake failed", "error", err)
 		sc.terminate(err)
@@ -95,6 +96,29 @@ func (sc *serverConn) serve() {
 	sc.terminate(err)
 	sc.handlers.Wait()
 	<-writerDone
+}
+
+// handshake runs the server's Handshaker under the handshake timeout: its
+// context ends and the connection is closed when the time is up, so even a
+// handshaker that ignores its context returns.
+func (sc *serverConn) handshake() (net.Conn, interface{}, error) {
+	timeout := sc.server.config.handshakeTimeout
+	if timeout <= 0 {
+		return sc.server.config.handshaker.Handshake(sc.ctx, sc.raw)
+	}
+	ctx, cancel := context.WithTimeout(sc.ctx, timeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			sc.terminate(errHandshakeTimeout)
+		}
+	})
+	defer stop()
+	conn, info, err := sc.server.config.handshaker.Handshake(ctx, sc.raw)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", errHandshakeTimeout, err)
+	}
+	return conn, info, err
 }
 
 // setConn records the connection returned by the handshake, unless the
@@ -158,6 +182,11 @@ func (sc *serverConn) onRequest(h frameHeader, data []byte) {
 	}
 	if sc.isShuttingDown() {
 		sc.sendStatus(h.StreamID, status.New(codes.Unavailable, "ttrpc: server shutting down"))
+		return
+	}
+	if sc.inFlight() >= sc.server.config.maxRequests {
+		sc.sendStatus(h.StreamID, status.Newf(codes.ResourceExhausted,
+			"ttrpc: too many requests in flight on this connection (limit %d)", sc.server.config.maxRequests))
 		return
 	}
 	method, stream, st := sc.server.services.lookup(req.Service, req.Method)
@@ -410,6 +439,13 @@ func (sc *serverConn) drainIfIdleLocked() {
 		sc.drainClosed = true
 		close(sc.drained)
 	}
+}
+
+// inFlight returns the number of calls and streams open on the connection.
+func (sc *serverConn) inFlight() int {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return len(sc.calls)
 }
 
 func (sc *serverConn) isShuttingDown() bool {

@@ -23,7 +23,19 @@ type serverConfig struct {
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
+	maxRequests       int           // calls and streams in flight per connection
+	handshakeTimeout  time.Duration // 0: none
 }
+
+// Defaults of the server's limits.
+const (
+	// defaultMaxRequestsPerConn bounds the handler goroutines one connection
+	// can start; it is far above what a well-behaved client keeps in flight.
+	defaultMaxRequestsPerConn = 4096
+	// defaultHandshakeTimeout bounds how long an accepted connection may
+	// take to complete the handshake.
+	defaultHandshakeTimeout = 10 * time.Second
+)
 
 func defaultServerConfig() serverConfig {
 	return serverConfig{
@@ -33,6 +45,8 @@ func defaultServerConfig() serverConfig {
 
 		streamBufferSize: defaultStreamBufferSize,
 		streamFullWait:   defaultStreamFullWait,
+		maxRequests:      defaultMaxRequestsPerConn,
+		handshakeTimeout: defaultHandshakeTimeout,
 	}
 }
 
@@ -144,4 +158,53 @@ func (c *serverConfig) streamInterceptorChain() (StreamServerInterceptor, bool) 
 		list = append([]StreamServerInterceptor{c.streamInterceptor}, list...)
 	}
 	return chainInterceptors(list, composeStreamServer)
+}
+
+// WithServerMaxMessageSize sets the largest message the server receives
+// and sends, in bytes of frame data. A larger request is discarded and
+// answered with RESOURCE_EXHAUSTED (the connection goes on); a larger
+// response is replaced by a RESOURCE_EXHAUSTED status. Values <= 0 keep the
+// default; a value above the protocol's hard cap of 16 MiB makes NewServer
+// fail. Peers other than this library refuse messages over 4 MiB. Default:
+// 4 MiB both.
+func WithServerMaxMessageSize(recv, send int) ServerOpt {
+	return func(c *serverConfig) error {
+		if recv > frameLengthHardMax || send > frameLengthHardMax {
+			return fmt.Errorf("%w: message size limit over %d bytes", errBadOption, frameLengthHardMax)
+		}
+		c.maxRecv = messageSizeLimit(recv)
+		c.maxSend = messageSizeLimit(send)
+		return nil
+	}
+}
+
+// WithServerMaxConcurrentRequests limits the calls and streams one
+// connection may have in flight, and so the handler goroutines a client can
+// make the server start. A request over the limit is answered at once with
+// RESOURCE_EXHAUSTED; the connection goes on (waiting instead could
+// deadlock streams that need the connection's reader to make progress). A
+// value <= 0 keeps the default. Default: 4096.
+func WithServerMaxConcurrentRequests(n int) ServerOpt {
+	return func(c *serverConfig) error {
+		if n > 0 {
+			c.maxRequests = n
+		}
+		return nil
+	}
+}
+
+// WithServerHandshakeTimeout bounds the handshake of each accepted
+// connection: when it has not completed in time, its context ends and the
+// connection is closed. A value < 0 means no limit; 0 keeps the default.
+// Default: 10 seconds.
+func WithServerHandshakeTimeout(d time.Duration) ServerOpt {
+	return func(c *serverConfig) error {
+		switch {
+		case d < 0:
+			c.handshakeTimeout = 0
+		case d > 0:
+			c.handshakeTimeout = d
+		}
+		return nil
+	}
 }
