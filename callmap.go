@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // call is one client call or stream in flight. For a unary call, the
@@ -22,6 +23,9 @@ type call struct {
 	stream          *recvQueue  // streams only
 	stopWatch       func() bool // streams only: stops watching the stream's context
 	streamingServer bool        // streams only: the server sends a stream of messages
+	onFinish        func(error) // streams only: reports the stream's end
+	finished        atomic.Bool // streams only: finish has run
+	stats           *callStats  // nil without a StatsHandler
 
 	// guarded by callMap.mu
 	id    uint32
@@ -50,10 +54,19 @@ func (c *call) complete(err error) {
 			err = io.EOF
 		}
 		c.stream.end(err)
-		c.stopWatch()
+		c.finish(err)
 	}
 	c.err = err
 	close(c.done)
+}
+
+// finish runs a stream's end-of-life work once, however it ended: it stops
+// watching the stream's context and reports the end.
+func (c *call) finish(err error) {
+	if c.finished.CompareAndSwap(false, true) {
+		c.stopWatch()
+		c.onFinish(err)
+	}
 }
 
 // callMap is the table of calls in flight on one client connection. The

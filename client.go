@@ -35,6 +35,8 @@ type Client struct {
 
 	sendq chan outFrame // requests for the sender, in the order callers queued them
 
+	counts inFlightCounts // calls and streams in flight
+
 	closeOnce     sync.Once
 	cause         error         // why the connection ended; written before done closes
 	done          chan struct{} // closed by terminate
@@ -71,7 +73,14 @@ func NewClient(conn net.Conn, opts ...ClientOpts) *Client {
 	// sendLoop. Close waits for both through loopsDone.
 	go c.sendLoop()
 	go c.receiveLoop()
+	reportConn(c.config.stats, ClientSide, conn, false, nil)
 	return c
+}
+
+// Counts returns the client's current figures: calls and streams in
+// flight.
+func (c *Client) Counts() ClientCounts {
+	return ClientCounts{Calls: int(c.counts.calls.Load()), Streams: int(c.counts.streams.Load())}
 }
 
 // Call sends req to service.method and decodes the answer into resp. The
@@ -81,13 +90,22 @@ func NewClient(conn net.Conn, opts ...ClientOpts) *Client {
 // error that also matches the context's error with errors.Is. An error
 // status from the server is returned as a status error; a lost connection
 // as an error wrapping ErrClosed.
-func (c *Client) Call(ctx context.Context, service, method string, req, resp interface{}) error {
+func (c *Client) Call(ctx context.Context, service, method string, req, resp interface{}) (err error) {
+	c.counts.add(false, 1)
+	defer c.counts.add(false, -1)
 	payload, err := c.codec.marshal(req)
 	if err != nil {
 		return err
 	}
 	creq := newRequest(ctx, service, method, payload)
 	cresp := &Response{}
+	if stats := beginCallStats(c.config.stats, ClientSide, fullMethod(service, method), false, false); stats != nil {
+		defer func() {
+			stats.sent(proto.Size(creq))
+			stats.received(proto.Size(cresp))
+			stats.end(err)
+		}()
+	}
 	if c.unary != nil {
 		info := &UnaryClientInfo{FullMethod: fullMethod(service, method)}
 		err = c.unary(ctx, creq, cresp, info, c.dispatch)
@@ -285,6 +303,7 @@ func (c *Client) terminate(cause error) {
 		for _, cl := range c.calls.closeAll(cause) {
 			cl.complete(closed)
 		}
+		reportConn(c.config.stats, ClientSide, c.conn, true, cause)
 		if !isExpectedClose(cause) {
 			c.config.logger.Warn("ttrpc: client connection failed", "error", cause)
 		} else {

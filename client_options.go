@@ -22,6 +22,7 @@ type clientConfig struct {
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
+	stats             StatsHandler
 }
 
 func defaultClientConfig() clientConfig {
@@ -153,4 +154,12 @@ func messageSizeLimit(n int) int {
 		return frameLengthHardMax
 	}
 	return n
+}
+
+// WithClientStatsHandler sets a StatsHandler that observes the client's
+// connection and calls. Default: none (and no cost).
+func WithClientStatsHandler(h StatsHandler) ClientOpts {
+	return func(c *Client) {
+		c.config.stats = h
+	}
 }

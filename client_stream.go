@@ -60,11 +60,18 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 	s.call = newCall(nil)
 	s.call.streamingServer = desc.StreamingServer
 	s.call.stream = newRecvQueue(c.config.streamBufferSize, c.config.streamFullWait, s.abandonFull)
+	s.call.stats = beginCallStats(c.config.stats, ClientSide, fullMethod(req.Service, req.Method), desc.StreamingClient, desc.StreamingServer)
+	s.call.stats.sent(len(*data))
+	c.counts.add(true, 1)
+	s.call.onFinish = func(err error) {
+		c.counts.add(true, -1)
+		s.call.stats.end(err)
+	}
 	// The watch needs no goroutine until ctx ends; it frees the stream's
 	// entry then, whether or not anybody reads or writes it.
 	s.call.stopWatch = context.AfterFunc(ctx, s.abandonCanceled)
 	if err := c.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
-		s.call.stopWatch()
+		s.call.finish(err)
 		return nil, err
 	}
 	return s, nil
@@ -99,6 +106,7 @@ func (s *clientStream) SendMsg(m interface{}) error {
 	if err != nil {
 		return err
 	}
+	s.call.stats.sent(len(*data))
 	return s.client.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
 }
 
@@ -155,7 +163,9 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 // the client at once and leaves the call map.
 func (s *clientStream) abandonCanceled() {
 	if s.client.calls.abandon(s.call) {
-		s.call.stream.fail(contextError(s.ctx.Err()))
+		err := contextError(s.ctx.Err())
+		s.call.stream.fail(err)
+		s.call.finish(err)
 	}
 }
 
@@ -163,7 +173,7 @@ func (s *clientStream) abandonCanceled() {
 // has failed with ErrStreamFull and leaves the call map.
 func (s *clientStream) abandonFull() {
 	if s.client.calls.abandon(s.call) {
-		s.call.stopWatch()
+		s.call.finish(ErrStreamFull)
 	}
 }
 
@@ -178,11 +188,13 @@ func (c *Client) deliverData(h frameHeader, data []byte) {
 		c.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
 		return
 	}
+	cl.stats.received(len(data))
 	if h.Flags&flagNoData == 0 {
 		msg := append([]byte(nil), data...) // the read buffer is reused
 		if err := cl.stream.push(msg); err != nil {
-			c.calls.abandon(cl)
-			cl.stopWatch()
+			if c.calls.abandon(cl) {
+				cl.finish(err)
+			}
 			return
 		}
 	}
@@ -197,6 +209,7 @@ func (c *Client) deliverData(h frameHeader, data []byte) {
 // error status, or (for a method whose server side does not stream) the
 // single response message.
 func (c *Client) endStream(cl *call, data []byte) {
+	cl.stats.received(len(data))
 	resp := &Response{}
 	if err := proto.Unmarshal(data, resp); err != nil {
 		cl.complete(errors.Join(ErrProtocol, err))

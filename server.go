@@ -24,6 +24,8 @@ type Server struct {
 	unary  UnaryServerInterceptor
 	stream StreamServerInterceptor
 
+	counts inFlightCounts // calls and streams in flight, over all connections
+
 	mu sync.Mutex
 	// guarded by mu:
 	listeners map[net.Listener]struct{}
@@ -126,6 +128,19 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		// Owner: s, through s.conns. sc.serve exits when the connection has
 		// ended and all its goroutines have returned; Shutdown waits for it.
 		go sc.serve()
+	}
+}
+
+// Counts returns the server's current figures: open connections, and calls
+// and streams in flight.
+func (s *Server) Counts() ServerCounts {
+	s.mu.Lock()
+	conns := len(s.conns)
+	s.mu.Unlock()
+	return ServerCounts{
+		Connections: conns,
+		Calls:       int(s.counts.calls.Load()),
+		Streams:     int(s.counts.streams.Load()),
 	}
 }
 

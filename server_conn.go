@@ -42,6 +42,8 @@ type serverConn struct {
 	shuttingDown bool
 	drainClosed  bool
 
+	reported atomic.Bool // the connection's opening went to the StatsHandler
+
 	// owned by the serve goroutine (the reader):
 	channel      *channel
 	lastStreamID uint32
@@ -56,6 +58,7 @@ type serverCall struct {
 	// the call early.
 	answered atomic.Bool
 	recv     *recvQueue // streams only: the client's messages
+	stats    *callStats // nil without a StatsHandler
 }
 
 func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
@@ -85,6 +88,8 @@ func (sc *serverConn) serve() {
 	if !sc.setConn(conn) {
 		return
 	}
+	reportConn(sc.server.config.stats, ServerSide, conn, false, nil)
+	sc.reported.Store(true)
 	sc.ctx = withHandshakeInfo(sc.ctx, info)
 	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
 
@@ -237,6 +242,7 @@ func (sc *serverConn) onData(h frameHeader, data []byte) {
 		sc.failCall(cl, status.Newf(codes.InvalidArgument, "ttrpc: data frame on stream %d after the client closed it", id))
 		return
 	}
+	cl.stats.received(len(data))
 	if h.Flags&flagNoData == 0 {
 		if err := cl.recv.push(append([]byte(nil), data...)); err != nil {
 			sc.failCall(cl, status.New(codes.ResourceExhausted, err.Error()))
@@ -269,6 +275,15 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 func (sc *serverConn) startCall(h frameHeader, req *Request, method Method, stream *Stream) {
 	ctx, cancel := sc.requestContext(req)
 	cl := &serverCall{id: h.StreamID, cancel: cancel}
+	sc.server.counts.add(stream != nil, 1)
+	if handler := sc.server.config.stats; handler != nil {
+		var streamingClient, streamingServer bool
+		if stream != nil {
+			streamingClient, streamingServer = stream.StreamingClient, stream.StreamingServer
+		}
+		cl.stats = beginCallStats(handler, ServerSide, fullMethod(req.Service, req.Method), streamingClient, streamingServer)
+		cl.stats.received(int(h.Length))
+	}
 	if stream != nil {
 		config := &sc.server.config
 		cl.recv = newRecvQueue(config.streamBufferSize, config.streamFullWait, func() {
@@ -319,27 +334,27 @@ func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request,
 	if !cl.answered.CompareAndSwap(false, true) {
 		return // failed early by the reader, which has answered already
 	}
-	sc.answer(cl.id, stream != nil && stream.StreamingServer, resp, st)
-	sc.endCall(cl)
+	st = sc.answer(cl, stream != nil && stream.StreamingServer, resp, st)
+	sc.endCall(cl, st)
 }
 
-// answer sends the final frame of a call: a Response with the status for a
-// failure or for a method whose server side does not stream (with the
-// response message), and a closing Data frame for a successful stream of
-// responses.
-func (sc *serverConn) answer(id uint32, streamingServer bool, resp interface{}, st *status.Status) {
+// answer sends the final frame of a call and returns the status it
+// carried (nil for OK): a Response with the status for a failure or for a
+// method whose server side does not stream (with the response message), and
+// a closing Data frame for a successful stream of responses.
+func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interface{}, st *status.Status) *status.Status {
 	if st != nil {
-		sc.sendStatus(id, st)
-		return
+		return sc.sendResponse(cl.id, cl.stats, nil, st)
 	}
 	payload, err := codec{}.marshal(resp)
-	if err != nil {
-		sc.sendStatus(id, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
-		return
-	}
-	if !streamingServer {
-		sc.sendResponse(id, payload, nil)
-		return
+	switch {
+	case err != nil:
+		return sc.sendResponse(cl.id, cl.stats, nil, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
+	case !streamingServer:
+		return sc.sendResponse(cl.id, cl.stats, payload, nil)
+	case len(payload) > sc.server.config.maxSend:
+		st := status.Convert(oversizedMessageError(len(payload), sc.server.config.maxSend))
+		return sc.sendResponse(cl.id, cl.stats, nil, st)
 	}
 	flags := flagRemoteClosed
 	if resp == nil {
@@ -347,7 +362,9 @@ func (sc *serverConn) answer(id uint32, streamingServer bool, resp interface{}, 
 	}
 	data := getBuffer()
 	*data = append(*data, payload...)
-	sc.enqueue(outFrame{streamID: id, typ: frameTypeData, flags: flags, data: data})
+	cl.stats.sent(len(payload))
+	sc.enqueue(outFrame{streamID: cl.id, typ: frameTypeData, flags: flags, data: data})
+	return nil
 }
 
 // failCall answers a call in flight with st and cancels its handler, whose
@@ -360,13 +377,14 @@ func (sc *serverConn) failCall(cl *serverCall, st *status.Status) {
 	if cl.recv != nil {
 		cl.recv.fail(ErrStreamClosed)
 	}
-	sc.sendStatus(cl.id, st)
-	sc.endCall(cl)
+	sc.endCall(cl, sc.sendResponse(cl.id, cl.stats, nil, st))
 }
 
-// endCall forgets an answered call; during shutdown the last one lets the
-// connection drain and close.
-func (sc *serverConn) endCall(cl *serverCall) {
+// endCall forgets an answered call, whose final status was st; during
+// shutdown the last one lets the connection drain and close.
+func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
+	sc.server.counts.add(cl.recv != nil, -1)
+	cl.stats.end(st.Err())
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	delete(sc.calls, cl.id)
@@ -379,14 +397,16 @@ func (sc *serverConn) lookupCall(id uint32) *serverCall {
 	return sc.calls[id]
 }
 
-// sendStatus answers stream id with a Response carrying only st.
+// sendStatus answers stream id, which has no call in flight, with a
+// Response carrying only st.
 func (sc *serverConn) sendStatus(id uint32, st *status.Status) {
-	sc.sendResponse(id, nil, st)
+	sc.sendResponse(id, nil, nil, st)
 }
 
-// sendResponse queues the Response frame of stream id. A response over the
-// size limit is replaced by a RESOURCE_EXHAUSTED status.
-func (sc *serverConn) sendResponse(id uint32, payload []byte, st *status.Status) {
+// sendResponse queues the Response frame of stream id and returns the
+// status it carries (nil for OK). A response over the size limit is
+// replaced by a RESOURCE_EXHAUSTED status.
+func (sc *serverConn) sendResponse(id uint32, stats *callStats, payload []byte, st *status.Status) *status.Status {
 	resp := &Response{Payload: payload}
 	if st.Code() != codes.OK {
 		resp.Status = st.Proto()
@@ -401,10 +421,11 @@ func (sc *serverConn) sendResponse(id uint32, payload []byte, st *status.Status)
 	if err != nil {
 		// Only a status whose details cannot be encoded gets here.
 		releaseBuffer(data)
-		sc.sendStatus(id, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
-		return
+		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
 	}
+	stats.sent(len(encoded))
 	sc.enqueue(outFrame{streamID: id, typ: frameTypeResponse, data: data})
+	return st
 }
 
 // enqueue hands a frame to the writer; it is dropped if the connection
@@ -467,6 +488,9 @@ func (sc *serverConn) terminate(cause error) {
 		sc.raw.Close()
 		if conn != nil {
 			conn.Close()
+		}
+		if sc.reported.Load() {
+			reportConn(sc.server.config.stats, ServerSide, conn, true, cause)
 		}
 		if isExpectedClose(cause) {
 			sc.server.config.logger.Debug("ttrpc: connection closed", "cause", cause)

@@ -23,6 +23,7 @@ type serverConfig struct {
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
+	stats             StatsHandler
 	maxRequests       int           // calls and streams in flight per connection
 	handshakeTimeout  time.Duration // 0: none
 }
@@ -205,6 +206,15 @@ func WithServerHandshakeTimeout(d time.Duration) ServerOpt {
 		case d > 0:
 			c.handshakeTimeout = d
 		}
+		return nil
+	}
+}
+
+// WithServerStatsHandler sets a StatsHandler that observes the server's
+// connections and calls. Default: none (and no cost).
+func WithServerStatsHandler(h StatsHandler) ServerOpt {
+	return func(c *serverConfig) error {
+		c.stats = h
 		return nil
 	}
 }

@@ -39,6 +39,7 @@ func (ss *serverStream) SendMsg(m interface{}) error {
 	if err != nil {
 		return err
 	}
+	ss.call.stats.sent(len(*data))
 	select {
 	case ss.conn.sendq <- outFrame{streamID: ss.call.id, typ: frameTypeData, data: data}:
 		return nil

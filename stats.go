@@ -1,0 +1,185 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
+)
+
+// Side tells which end of a connection an event comes from.
+type Side uint8
+
+const (
+	// ClientSide events come from a Client.
+	ClientSide Side = iota + 1
+	// ServerSide events come from a Server.
+	ServerSide
+)
+
+// String returns "client" or "server".
+func (s Side) String() string {
+	switch s {
+	case ClientSide:
+		return "client"
+	case ServerSide:
+		return "server"
+	}
+	return "unknown"
+}
+
+// ConnStats describes a connection that opened or closed.
+type ConnStats struct {
+	Side       Side
+	Closed     bool // false when the connection opened
+	LocalAddr  net.Addr
+	RemoteAddr net.Addr
+	// Err is why the connection closed (nil when it opened). A Client
+	// closed by Close reports ErrClosed; a Server's connection closed by
+	// Shutdown or Close reports ErrServerClosed.
+	Err error
+}
+
+// CallStats describes a unary call or a stream that started or ended.
+type CallStats struct {
+	Side       Side
+	FullMethod string // "/" + service + "/" + method
+	// StreamingClient and StreamingServer are both false for a unary call.
+	StreamingClient bool
+	StreamingServer bool
+	Ended           bool // false when the call started
+
+	// Set when Ended:
+
+	// Code is the call's outcome: OK, the status code of its error,
+	// CANCELED or DEADLINE_EXCEEDED when its context ended, UNAVAILABLE when
+	// its connection closed, UNKNOWN for other errors.
+	Code codes.Code
+	// BytesIn and BytesOut count the frame data received and sent for the
+	// call (envelopes included, frame headers not).
+	BytesIn, BytesOut int64
+	Duration          time.Duration
+}
+
+// StatsHandler observes the connections and calls of a Client or Server
+// (WithClientStatsHandler, WithServerStatsHandler). Its methods run
+// synchronously on the library's goroutines, possibly concurrently: they
+// must be quick and must not block. A call's start and end are reported
+// from the goroutines that see them, so a handler correlating the two
+// should key on something of its own (the counts need no correlation).
+type StatsHandler interface {
+	HandleConn(ConnStats)
+	HandleCall(CallStats)
+}
+
+// callStats accumulates the figures of one call for its StatsHandler. A nil
+// *callStats (no handler) records nothing, so the hot path pays a nil check.
+type callStats struct {
+	handler  StatsHandler
+	info     CallStats
+	start    time.Time
+	bytesIn  atomic.Int64
+	bytesOut atomic.Int64
+	ended    atomic.Bool
+}
+
+// beginCallStats reports a call's start to h and returns its accumulator,
+// or nil when h is nil.
+func beginCallStats(h StatsHandler, side Side, full string, streamingClient, streamingServer bool) *callStats {
+	if h == nil {
+		return nil
+	}
+	cs := &callStats{handler: h, start: time.Now(), info: CallStats{
+		Side:            side,
+		FullMethod:      full,
+		StreamingClient: streamingClient,
+		StreamingServer: streamingServer,
+	}}
+	h.HandleCall(cs.info)
+	return cs
+}
+
+func (cs *callStats) received(n int) {
+	if cs != nil {
+		cs.bytesIn.Add(int64(n))
+	}
+}
+
+func (cs *callStats) sent(n int) {
+	if cs != nil {
+		cs.bytesOut.Add(int64(n))
+	}
+}
+
+// end reports the call's end once, with the code of err.
+func (cs *callStats) end(err error) {
+	if cs == nil || !cs.ended.CompareAndSwap(false, true) {
+		return
+	}
+	info := cs.info
+	info.Ended = true
+	info.Code = statsCode(err)
+	info.BytesIn = cs.bytesIn.Load()
+	info.BytesOut = cs.bytesOut.Load()
+	info.Duration = time.Since(cs.start)
+	cs.handler.HandleCall(info)
+}
+
+// statsCode classifies a call's outcome for CallStats.Code.
+func statsCode(err error) codes.Code {
+	switch {
+	case err == nil || err == io.EOF:
+		return codes.OK
+	case errors.Is(err, ErrClosed), errors.Is(err, ErrServerClosed):
+		return codes.Unavailable
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return status.FromContextError(err).Code()
+	}
+	return status.Code(err)
+}
+
+// reportConn reports a connection event to h, if set.
+func reportConn(h StatsHandler, side Side, conn net.Conn, closed bool, err error) {
+	if h == nil {
+		return
+	}
+	h.HandleConn(ConnStats{
+		Side: side, Closed: closed, Err: err,
+		LocalAddr: conn.LocalAddr(), RemoteAddr: conn.RemoteAddr(),
+	})
+}
+
+// ClientCounts are a Client's current figures.
+type ClientCounts struct {
+	Calls   int // unary calls in flight
+	Streams int // streams open
+}
+
+// ServerCounts are a Server's current figures.
+type ServerCounts struct {
+	Connections int // connections open (handshaking or serving)
+	Calls       int // unary calls in flight, over all connections
+	Streams     int // streams open, over all connections
+}
+
+// inFlightCounts counts calls and streams in flight; safe for concurrent
+// use.
+type inFlightCounts struct {
+	calls, streams atomic.Int64
+}
+
+func (c *inFlightCounts) add(stream bool, delta int64) {
+	if stream {
+		c.streams.Add(delta)
+	} else {
+		c.calls.Add(delta)
+	}
+}
