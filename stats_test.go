@@ -22,8 +22,16 @@ type recordingStats struct {
 	calls []CallStats
 }
 
-func (r *recordingStats) HandleConn(s ConnStats) { r.mu.Lock(); r.conns = append(r.conns, s); r.mu.Unlock() }
-func (r *recordingStats) HandleCall(s CallStats) { r.mu.Lock(); r.calls = append(r.calls, s); r.mu.Unlock() }
+func (r *recordingStats) HandleConn(s ConnStats) {
+	r.mu.Lock()
+	r.conns = append(r.conns, s)
+	r.mu.Unlock()
+}
+func (r *recordingStats) HandleCall(s CallStats) {
+	r.mu.Lock()
+	r.calls = append(r.calls, s)
+	r.mu.Unlock()
+}
 
 // ended returns the end events of calls to full.
 func (r *recordingStats) ended(full string) []CallStats {
