@@ -98,11 +98,7 @@ func (s *clientStream) SendMsg(m interface{}) error {
 	if err := s.sendable(); err != nil {
 		return err
 	}
-	msg, ok := m.(proto.Message)
-	if !ok {
-		return fmt.Errorf("ttrpc: cannot marshal unknown type %T", m)
-	}
-	data, err := s.client.encode(msg)
+	data, err := encodeMessage(m, s.client.config.maxSend)
 	if err != nil {
 		return err
 	}

@@ -9,36 +9,86 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// codec turns call messages into bytes and back. Messages must implement
-// proto.Message (google.golang.org/protobuf).
+// codec turns call messages into bytes and back. Messages are protobuf
+// messages (proto.Message). A message that also has the methods that
+// vtprotobuf (github.com/planetscale/vtprotobuf) generates is encoded and
+// decoded with them instead of reflection:
+//
+//   - encoding prefers SizeVT + MarshalToSizedBufferVT (which writes into a
+//     buffer the library provides, pooled for stream messages), then
+//     MarshalVT;
+//   - decoding uses UnmarshalVT, after Reset, so that decoding replaces the
+//     message's contents as proto.Unmarshal does.
+//
+// A message with only the vtprotobuf methods and no proto.Message works
+// too.
 type codec struct{}
+
+// vtSizedMarshaler is the fastest vtprotobuf encoding: into a buffer of
+// exactly SizeVT bytes, written from its end.
+type vtSizedMarshaler interface {
+	SizeVT() int
+	MarshalToSizedBufferVT(dAtA []byte) (int, error)
+}
+
+type vtMarshaler interface {
+	MarshalVT() ([]byte, error)
+}
+
+type vtUnmarshaler interface {
+	UnmarshalVT(dAtA []byte) error
+}
 
 // marshal encodes msg; a nil msg encodes as an empty message.
 func (codec) marshal(msg interface{}) ([]byte, error) {
-	if msg == nil {
-		return nil, nil
-	}
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("ttrpc: cannot marshal unknown type %T", msg)
-	}
-	return proto.Marshal(m)
+	return appendMessage(nil, msg)
 }
 
-// unmarshal decodes p into msg, which must be a non-nil proto.Message.
+// appendMessage appends the encoding of msg to b.
+func appendMessage(b []byte, msg interface{}) ([]byte, error) {
+	switch m := msg.(type) {
+	case nil:
+		return b, nil
+	case vtSizedMarshaler:
+		size := m.SizeVT()
+		start := len(b)
+		b = append(b, make([]byte, size)...)
+		n, err := m.MarshalToSizedBufferVT(b[start:])
+		if err != nil {
+			return b[:start], err
+		}
+		if n != size { // MarshalToSizedBufferVT fills from the end
+			copy(b[start:], b[start+size-n:])
+		}
+		return b[:start+n], nil
+	case vtMarshaler:
+		encoded, err := m.MarshalVT()
+		return append(b, encoded...), err
+	case proto.Message:
+		return proto.MarshalOptions{}.MarshalAppend(b, m)
+	}
+	return b, fmt.Errorf("ttrpc: cannot marshal unknown type %T", msg)
+}
+
+// unmarshal decodes p into msg, which must be a non-nil message.
 func (codec) unmarshal(p []byte, msg interface{}) error {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return fmt.Errorf("ttrpc: cannot unmarshal into unknown type %T", msg)
+	switch m := msg.(type) {
+	case vtUnmarshaler:
+		if r, ok := msg.(interface{ Reset() }); ok {
+			r.Reset()
+		}
+		return m.UnmarshalVT(p)
+	case proto.Message:
+		return proto.Unmarshal(p, m)
 	}
-	return proto.Unmarshal(p, m)
+	return fmt.Errorf("ttrpc: cannot unmarshal into unknown type %T", msg)
 }
 
-// encodeMessage marshals msg into a pooled buffer, refusing a message over
+// encodeMessage encodes msg into a pooled buffer, refusing a message over
 // limit bytes with an *OversizedMessageErr.
-func encodeMessage(msg proto.Message, limit int) (*[]byte, error) {
+func encodeMessage(msg interface{}, limit int) (*[]byte, error) {
 	data := getBuffer()
-	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, msg)
+	encoded, err := appendMessage(*data, msg)
 	*data = encoded
 	if err == nil && len(encoded) > limit {
 		err = oversizedMessageError(len(encoded), limit)

@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"google.golang.org/protobuf/proto"
 )
 
 // serverStream is the server's side of a stream, handed to its handler.
@@ -31,11 +29,7 @@ func (ss *serverStream) SendMsg(m interface{}) error {
 	if ss.call.answered.Load() {
 		return ErrStreamClosed
 	}
-	msg, ok := m.(proto.Message)
-	if !ok {
-		return fmt.Errorf("ttrpc: cannot marshal unknown type %T", m)
-	}
-	data, err := encodeMessage(msg, ss.conn.server.config.maxSend)
+	data, err := encodeMessage(m, ss.conn.server.config.maxSend)
 	if err != nil {
 		return err
 	}
