@@ -167,6 +167,10 @@ func (c *Client) encode(msg proto.Message) (*[]byte, error) {
 // enqueue hands a frame to the sender, or gives up when the context or the
 // connection ends first.
 func (c *Client) enqueue(ctx context.Context, f outFrame) error {
+	if isDone(c.done) { // a closed client queues nothing, even with room in the queue
+		releaseBuffer(f.data)
+		return closedError(c.cause)
+	}
 	select {
 	case c.sendq <- f:
 		return nil

@@ -120,6 +120,10 @@ var errOptionTwice = errors.New("ttrpc: option may be given only once")
 // errBadOption is returned by NewServer for an option value out of range.
 var errBadOption = errors.New("ttrpc: invalid option")
 
+// errNilHandshakeConn ends a connection whose Handshaker returned no
+// connection and no error.
+var errNilHandshakeConn = errors.New("ttrpc: handshaker returned a nil connection")
+
 // errHandshakeTimeout ends a connection whose handshake took too long.
 var errHandshakeTimeout = errors.New("ttrpc: handshake timed out")
 

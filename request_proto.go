@@ -1,3 +1,6 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 package ttrpc
 
 import "google.golang.org/protobuf/reflect/protoreflect"

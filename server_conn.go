@@ -80,6 +80,9 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 func (sc *serverConn) serve() {
 	defer sc.server.forgetConn(sc)
 	conn, info, err := sc.handshake()
+	if err == nil && conn == nil {
+		err = errNilHandshakeConn
+	}
 	if err != nil {
 		sc.server.config.logger.Warn("ttrpc: handshake failed", "error", err)
 		sc.terminate(err)
@@ -214,10 +217,11 @@ func (sc *serverConn) openStreamID(id uint32) bool {
 		return true
 	}
 	st := status.Newf(codes.InvalidArgument, "ttrpc: invalid stream id %d for a new stream", id)
-	if cl := sc.lookupCall(id); cl != nil {
-		sc.failCall(cl, st)
+	if cl := sc.lookupCall(id); cl != nil && sc.failCall(cl, st) {
 		return false
 	}
+	// No call in flight (or one already answered, whose entry is about to
+	// go): the bad request still gets its answer.
 	sc.sendStatus(id, st)
 	return false
 }
@@ -263,9 +267,14 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 			sc.sendStatus(h.StreamID, st)
 		}
 	case frameTypeData:
-		if cl := sc.lookupCall(h.StreamID); cl != nil {
+		switch cl := sc.lookupCall(h.StreamID); {
+		case cl != nil:
 			sc.failCall(cl, st)
+		case h.StreamID%2 == 0 || h.StreamID > sc.lastStreamID:
+			sc.sendStatus(h.StreamID, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", h.StreamID))
 		}
+		// An oversized late frame on a finished stream is dropped, like any
+		// late frame.
 	}
 }
 
@@ -368,16 +377,18 @@ func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interfac
 }
 
 // failCall answers a call in flight with st and cancels its handler, whose
-// own answer is then dropped.
-func (sc *serverConn) failCall(cl *serverCall, st *status.Status) {
+// own answer is then dropped. It returns false, doing nothing, when the call
+// has been answered already.
+func (sc *serverConn) failCall(cl *serverCall, st *status.Status) bool {
 	if !cl.answered.CompareAndSwap(false, true) {
-		return
+		return false
 	}
 	cl.cancel()
 	if cl.recv != nil {
 		cl.recv.fail(ErrStreamClosed)
 	}
 	sc.endCall(cl, sc.sendResponse(cl.id, cl.stats, nil, st))
+	return true
 }
 
 // endCall forgets an answered call, whose final status was st; during
@@ -431,6 +442,10 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, payload []byte, 
 // enqueue hands a frame to the writer; it is dropped if the connection
 // ends first.
 func (sc *serverConn) enqueue(f outFrame) bool {
+	if isDone(sc.done) {
+		releaseBuffer(f.data)
+		return false
+	}
 	select {
 	case sc.sendq <- f:
 		return true

@@ -81,3 +81,13 @@ func releaseBuffer(b *[]byte) {
 	*b = (*b)[:0]
 	bufferPool.Put(b)
 }
+
+// isDone reports whether done is closed.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
