@@ -62,6 +62,13 @@ func oversizedMessageError(messageLength, maxLength int) *OversizedMessageErr {
 	}
 }
 
+// oversizedStatus is the RESOURCE_EXHAUSTED status a server answers for a
+// message of messageLength bytes over maxLength.
+func oversizedStatus(messageLength, maxLength int) *status.Status {
+	st, _ := status.FromError(oversizedMessageError(messageLength, maxLength).err)
+	return st
+}
+
 // Error implements error.
 func (e *OversizedMessageErr) Error() string { return e.err.Error() }
 

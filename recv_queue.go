@@ -11,17 +11,22 @@ import (
 )
 
 // Flow policy for stream messages that the stream's reader has not taken
-// yet. The protocol has no flow control, and the connection's reader
-// goroutine never waits for a stream's reader: it appends to the stream's
-// queue and moves on, so one unread stream cannot hold up the others.
+// yet. The protocol has no flow control, so the connection's reader
+// goroutine appends each message to its stream's queue and moves on: a
+// stream whose reader is busy or gone does not hold up the other calls and
+// streams of the connection.
 //
-// A stream buffers up to size messages freely. Past size, its reader must
-// keep taking messages: if it takes none for wait, the stream fails with
-// ErrStreamFull. A reader that keeps up slowly may let the queue grow up to
-// a hard limit of hardLimitFactor*size messages or hardLimitBytes bytes;
-// beyond that the stream fails at once. Memory per stream is therefore
-// bounded, and only a stream whose reader stalls (or falls hopelessly far
-// behind) fails.
+//   - A stream buffers up to size messages freely.
+//   - Past size, its reader must keep taking messages: if it takes none for
+//     wait, the stream fails with ErrStreamFull and its memory is freed. A
+//     stream nobody reads therefore costs the connection nothing more than
+//     wait.
+//   - A reader that does keep taking messages, only slower than they come,
+//     may let its queue grow to queueMemoryMax bytes. Beyond that the
+//     connection's reader waits for it — back-pressure through the socket,
+//     as the protocol intends — until it takes a message (or stalls for
+//     wait and fails). Memory per stream is bounded, and a fast sender is
+//     slowed down rather than failed.
 const (
 	// defaultStreamBufferSize is the number of messages a stream buffers
 	// freely: enough to absorb a burst while its reader is briefly busy.
@@ -31,12 +36,12 @@ const (
 	// descheduled or paused by the garbage collector, short enough that an
 	// abandoned stream is failed (and its memory freed) quickly.
 	defaultStreamFullWait = time.Second
-	// hardLimitFactor times the buffer size is the most messages a stream
-	// ever buffers.
-	hardLimitFactor = 64
-	// hardLimitBytes is the most message bytes a stream ever buffers (unless
-	// a single message is larger: one message always fits).
-	hardLimitBytes = 4 * frameLengthMax
+	// queueMemoryMax bounds the memory of one stream's queue (a single
+	// message always fits).
+	queueMemoryMax = 4 * frameLengthMax
+	// queuedMessageOverhead is what a queued message costs besides its
+	// bytes: its slice header and allocation.
+	queuedMessageOverhead = 64
 )
 
 // recvQueue is the receive side of one stream: messages in arrival order,
@@ -51,33 +56,50 @@ type recvQueue struct {
 	wake   chan struct{}
 
 	mu sync.Mutex
+	// room is signalled (with mu) when the queue shrinks or ends; push
+	// waits on it while the queue is over queueMemoryMax.
+	room *sync.Cond
 	// guarded by mu:
 	msgs            [][]byte
-	bytes           int         // total length of msgs
+	cost            int         // bytes of msgs plus queuedMessageOverhead each
 	endErr          error       // set once the stream's sender has finished or the stream failed
 	timer           *time.Timer // runs while the queue is over size, restarted when the reader takes a message
 	timerGeneration uint64      // tells a stale timer's expire from the current one
+	blocked         bool        // push is waiting for room
 }
 
 func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
-	return &recvQueue{size: size, wait: wait, onFull: onFull, wake: make(chan struct{}, 1)}
+	q := &recvQueue{size: size, wait: wait, onFull: onFull, wake: make(chan struct{}, 1)}
+	q.room = sync.NewCond(&q.mu)
+	return q
 }
 
-// push appends a message (which the queue now owns). It never blocks. It
-// returns ErrStreamFull, and fails the queue, when the queue is over its
-// hard limit; messages pushed after the end are dropped.
+// push appends a message (which the queue now owns). While the queue is
+// over its memory bound it waits for the stream's reader, and returns
+// ErrStreamFull if the stream fails meanwhile. Messages pushed after the end
+// are dropped.
 func (q *recvQueue) push(msg []byte) error {
+	cost := len(msg) + queuedMessageOverhead
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	for q.endErr == nil && len(q.msgs) > 0 && q.cost+cost > queueMemoryMax {
+		// The stall timer runs while the connection's reader waits here:
+		// if the stream's reader takes nothing for wait, the stream fails.
+		q.blocked = true
+		if q.timer == nil {
+			q.armTimerLocked()
+		}
+		q.room.Wait()
+		q.blocked = false
+	}
 	if q.endErr != nil {
+		if errors.Is(q.endErr, ErrStreamFull) {
+			return ErrStreamFull
+		}
 		return nil
 	}
-	if len(q.msgs) >= hardLimitFactor*q.size || (len(q.msgs) > 0 && q.bytes+len(msg) > hardLimitBytes) {
-		q.failLocked(ErrStreamFull)
-		return ErrStreamFull
-	}
 	q.msgs = append(q.msgs, msg)
-	q.bytes += len(msg)
+	q.cost += cost
 	if len(q.msgs) > q.size && q.timer == nil {
 		q.armTimerLocked()
 	}
@@ -97,7 +119,8 @@ func (q *recvQueue) armTimerLocked() {
 // its reader taking a message.
 func (q *recvQueue) expire(generation uint64) {
 	q.mu.Lock()
-	full := q.timer != nil && generation == q.timerGeneration && len(q.msgs) > q.size && q.endErr == nil
+	behind := len(q.msgs) > q.size || q.blocked
+	full := q.timer != nil && generation == q.timerGeneration && behind && q.endErr == nil
 	if full {
 		q.failLocked(ErrStreamFull)
 	}
@@ -116,6 +139,7 @@ func (q *recvQueue) end(err error) {
 		q.endErr = err
 		q.stopTimerLocked()
 		q.signal()
+		q.room.Broadcast()
 	}
 }
 
@@ -134,9 +158,10 @@ func (q *recvQueue) failLocked(err error) {
 		q.endErr = err
 	}
 	q.msgs = nil
-	q.bytes = 0
+	q.cost = 0
 	q.stopTimerLocked()
 	q.signal()
+	q.room.Broadcast()
 }
 
 // ended reports whether the queue has its end (messages may still wait).
@@ -154,28 +179,9 @@ var errQueueStopped = errors.New("ttrpc: connection closed")
 // connection's end) closes first.
 func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) ([]byte, error) {
 	for {
-		q.mu.Lock()
-		if len(q.msgs) > 0 {
-			msg := q.msgs[0]
-			q.msgs[0] = nil
-			q.msgs = q.msgs[1:]
-			q.bytes -= len(msg)
-			if len(q.msgs) <= q.size {
-				q.stopTimerLocked()
-			} else {
-				q.armTimerLocked() // progress: the reader gets a new wait
-			}
-			if len(q.msgs) == 0 {
-				q.msgs = nil // let the backing array go
-			}
-			q.mu.Unlock()
-			return msg, nil
+		if msg, err, ok := q.take(); ok {
+			return msg, err
 		}
-		if err := q.endErr; err != nil {
-			q.mu.Unlock()
-			return nil, err
-		}
-		q.mu.Unlock()
 		select {
 		case <-q.wake:
 		case <-ctx.Done():
@@ -184,6 +190,31 @@ func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) ([]byte, erro
 			return nil, errQueueStopped
 		}
 	}
+}
+
+// take removes the next message, or returns the end; ok is false when
+// there is neither yet.
+func (q *recvQueue) take() (msg []byte, err error, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.msgs) == 0 {
+		return nil, q.endErr, q.endErr != nil
+	}
+	msg = q.msgs[0]
+	q.msgs[0] = nil
+	q.msgs = q.msgs[1:]
+	q.cost -= len(msg) + queuedMessageOverhead
+	switch {
+	case len(q.msgs) == 0:
+		q.msgs = nil // let the backing array go
+		q.stopTimerLocked()
+	case len(q.msgs) <= q.size:
+		q.stopTimerLocked()
+	default:
+		q.armTimerLocked() // progress: the reader gets a new wait
+	}
+	q.room.Broadcast()
+	return msg, nil, true
 }
 
 func (q *recvQueue) stopTimerLocked() {

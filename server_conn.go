@@ -260,7 +260,7 @@ func (sc *serverConn) onData(h frameHeader, data []byte) {
 
 // onOversized answers a frame whose data was over the limit and dropped.
 func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
-	st := status.Convert(oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
+	st := oversizedStatus(int(tooLarge.Length), tooLarge.Limit)
 	switch h.Type {
 	case frameTypeRequest:
 		if sc.openStreamID(h.StreamID) {
@@ -321,7 +321,9 @@ func (sc *serverConn) requestContext(req *Request) (context.Context, context.Can
 	if len(req.Metadata) > 0 {
 		ctx = WithMetadata(ctx, metadataFromKeyValues(req.Metadata))
 	}
-	if req.TimeoutNano > 0 {
+	if req.TimeoutNano != 0 {
+		// A negative timeout (a peer whose deadline had passed when it sent
+		// the request) gives an expired context, as in containerd's ttrpc.
 		return context.WithTimeout(ctx, time.Duration(req.TimeoutNano))
 	}
 	return context.WithCancel(ctx)
@@ -362,7 +364,7 @@ func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interfac
 	case !streamingServer:
 		return sc.sendResponse(cl.id, cl.stats, payload, nil)
 	case len(payload) > sc.server.config.maxSend:
-		st := status.Convert(oversizedMessageError(len(payload), sc.server.config.maxSend))
+		st := oversizedStatus(len(payload), sc.server.config.maxSend)
 		return sc.sendResponse(cl.id, cl.stats, nil, st)
 	}
 	flags := flagRemoteClosed
@@ -394,6 +396,9 @@ func (sc *serverConn) failCall(cl *serverCall, st *status.Status) bool {
 // endCall forgets an answered call, whose final status was st; during
 // shutdown the last one lets the connection drain and close.
 func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
+	if cl.recv != nil {
+		cl.recv.fail(ErrStreamClosed) // frees what the client still sends
+	}
 	sc.server.counts.add(cl.recv != nil, -1)
 	cl.stats.end(st.Err())
 	sc.mu.Lock()
@@ -425,7 +430,7 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, payload []byte, 
 	data := getBuffer()
 	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, resp)
 	if err == nil && len(encoded) > sc.server.config.maxSend {
-		st = status.Convert(oversizedMessageError(len(encoded), sc.server.config.maxSend))
+		st = oversizedStatus(len(encoded), sc.server.config.maxSend)
 		encoded, err = proto.MarshalOptions{}.MarshalAppend(encoded[:0], &Response{Status: st.Proto()})
 	}
 	*data = encoded
@@ -499,6 +504,11 @@ func (sc *serverConn) terminate(cause error) {
 		sc.cancel()
 		sc.mu.Lock()
 		conn := sc.conn
+		for _, cl := range sc.calls {
+			if cl.recv != nil {
+				cl.recv.fail(ErrStreamClosed) // also frees a reader waiting for room
+			}
+		}
 		sc.mu.Unlock()
 		sc.raw.Close()
 		if conn != nil {

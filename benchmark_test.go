@@ -1,0 +1,131 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"testing"
+
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// benchPair starts a server with the test services on a Unix socket and
+// connects a client; both are closed when the benchmark ends.
+func benchPair(b *testing.B) *Client {
+	b.Helper()
+	s, err := NewServer(WithServerLogger(quietLogger))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Register(testService, testMethods())
+	s.RegisterService(streamService, streamTestService())
+	path := benchSocketPath(b)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(context.Background(), l)
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClient(conn, WithClientLogger(quietLogger))
+	b.Cleanup(func() {
+		c.Close()
+		s.Close()
+	})
+	return c
+}
+
+func benchSocketPath(b *testing.B) string {
+	dir := b.TempDir()
+	if len(dir) > 90 {
+		b.Fatalf("socket directory %q too long", dir)
+	}
+	return dir + "/s"
+}
+
+// BenchmarkUnary measures one round trip of an Echo call, client and server
+// in one process, for several payload sizes.
+func BenchmarkUnary(b *testing.B) {
+	for _, size := range []int{64, 4 << 10, 1 << 20} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			c := benchPair(b)
+			req := &wrapperspb.BytesValue{Value: make([]byte, size)}
+			resp := &wrapperspb.BytesValue{}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := c.Call(context.Background(), testService, "Echo", req, resp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUnaryParallel measures throughput with many concurrent callers
+// on one connection.
+func BenchmarkUnaryParallel(b *testing.B) {
+	for _, callers := range []int{16, 256} {
+		b.Run(fmt.Sprint(callers), func(b *testing.B) {
+			c := benchPair(b)
+			b.SetParallelism(max(callers/max(1, testingProcs()), 1))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				req := &wrapperspb.BytesValue{Value: make([]byte, 64)}
+				resp := &wrapperspb.BytesValue{}
+				for pb.Next() {
+					if err := c.Call(context.Background(), testService, "Echo", req, resp); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkServerStream measures 1 KiB messages on a server stream.
+func BenchmarkServerStream(b *testing.B) {
+	c := benchPair(b)
+	b.ReportAllocs()
+	b.SetBytes(1024)
+	cs, err := c.NewStream(context.Background(), echoDesc, streamService, "Echo", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := &wrapperspb.BytesValue{Value: make([]byte, 1024)}
+	done := make(chan error, 1)
+	go func() {
+		for range b.N {
+			if err := cs.SendMsg(msg); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- cs.CloseSend()
+	}()
+	got := &wrapperspb.BytesValue{}
+	for range b.N {
+		if err := cs.RecvMsg(got); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := cs.RecvMsg(got); err != io.EOF {
+		b.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+}
+
+func testingProcs() int      { return runtimeGOMAXPROCS() }
+func runtimeGOMAXPROCS() int { return runtime.GOMAXPROCS(0) }
