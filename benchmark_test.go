@@ -9,7 +9,11 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -129,3 +133,74 @@ func BenchmarkServerStream(b *testing.B) {
 
 func testingProcs() int      { return runtimeGOMAXPROCS() }
 func runtimeGOMAXPROCS() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkPool compares a dialing client with one connection and with a
+// pool of four (both policies) at 1, 64 and 256 concurrent callers,
+// reporting calls/s and the process's CPU time per call (client and server
+// together: they share the process).
+func BenchmarkPool(b *testing.B) {
+	for _, conns := range []int{1, 4} {
+		for _, policy := range []PoolPolicy{PoolLeastPending, PoolRoundRobin} {
+			if conns == 1 && policy == PoolRoundRobin {
+				continue // no choice to make
+			}
+			for _, callers := range []int{1, 64, 256} {
+				name := fmt.Sprintf("conns=%d/%v/callers=%d", conns, policy, callers)
+				b.Run(name, func(b *testing.B) { benchPool(b, conns, policy, callers) })
+			}
+		}
+	}
+}
+
+func benchPool(b *testing.B, conns int, policy PoolPolicy, callers int) {
+	s, err := NewServer(WithServerLogger(quietLogger))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Register(testService, testMethods())
+	path := benchSocketPath(b)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(context.Background(), l)
+	defer s.Close()
+	dial := func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}
+	c := NewClientWithDialer(dial, WithClientLogger(quietLogger), WithConnections(conns), WithPoolPolicy(policy))
+	defer c.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, start := processCPU(), time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := &wrapperspb.BytesValue{Value: make([]byte, 64)}
+			resp := &wrapperspb.BytesValue{}
+			for next.Add(1) <= int64(b.N) {
+				if err := c.Call(context.Background(), testService, "Echo", req, resp); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/call")
+}
+
+// processCPU returns the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

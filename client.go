@@ -8,74 +8,87 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/featherrpc/ttrpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
-// Client calls methods on a ttrpc server over one connection.
+// Client calls methods on a ttrpc server.
 //
 // All methods are safe for concurrent use; calls share the connection and
-// are answered independently. A Client runs exactly two goroutines: a sender
-// that writes queued requests in order, and a receiver that hands each
-// response to its call. A server that stops reading does not stop the
-// receiver, and a caller whose context ends returns at once.
+// are answered independently. A Client made by NewClient uses one
+// connection and runs exactly two goroutines for it: a sender that writes
+// queued requests in order, and a receiver that hands each response to its
+// call. A server that stops reading does not stop the receiver, and a
+// caller whose context ends returns at once. A Client made by
+// NewClientWithDialer dials its connections itself, again after one is
+// lost, and may keep several (each with its own two goroutines).
 type Client struct {
-	conn    net.Conn
-	channel *channel
-	config  clientConfig
-	codec   codec
-	calls   *callMap
+	config clientConfig
+	codec  codec
+	source connSource // where calls get their connection
 
-	// The interceptor chains, or nil; built once in NewClient.
+	// The interceptor chains, or nil; built once in the constructor.
 	unary  UnaryClientInterceptor
 	stream ClientStreamInterceptor
 
-	sendq chan outFrame // requests for the sender, in the order callers queued them
-
 	counts inFlightCounts // calls and streams in flight
 
-	closeOnce     sync.Once
-	cause         error         // why the connection ended; written before done closes
-	done          chan struct{} // closed by terminate
-	senderDone    chan struct{} // closed when the sender has exited
-	loopsDone     chan struct{} // closed when both goroutines have exited
+	closing       atomic.Bool   // Close has begun
+	closed        chan struct{} // closed when Close has closed every connection
+	userCloseOnce atomic.Bool   // the WithOnClose function has started
 	userCloseDone chan struct{} // closed when the WithOnClose function has returned
+}
+
+// connSource gives calls their connection.
+type connSource interface {
+	// get returns a connection to send a call on, or an error (wrapping
+	// ErrClosed, or the context's) when there is none.
+	get(ctx context.Context) (*clientConn, error)
+	// close closes every connection and waits for their goroutines.
+	close()
+	// conns returns the open connections.
+	conns() []*clientConn
 }
 
 // NewClient returns a client that calls over conn, and starts its sender and
 // receiver goroutines. The client owns conn from then on: Close closes it.
+// When the connection ends, for whatever reason, calls fail with ErrClosed
+// and the WithOnClose function runs.
 func NewClient(conn net.Conn, opts ...ClientOpts) *Client {
+	c := newClient(opts)
+	cc := newClientConn(conn, &c.config, func(*clientConn, error) { c.runOnClose() })
+	c.source = fixedSource{cc}
+	return c
+}
+
+// newClient applies the options and builds the interceptor chains.
+func newClient(opts []ClientOpts) *Client {
 	c := &Client{
-		conn:          conn,
 		config:        defaultClientConfig(),
-		calls:         newCallMap(),
-		sendq:         make(chan outFrame, sendQueueLength),
-		done:          make(chan struct{}),
-		senderDone:    make(chan struct{}),
-		loopsDone:     make(chan struct{}),
+		closed:        make(chan struct{}),
 		userCloseDone: make(chan struct{}),
 	}
 	for _, opt := range opts {
 		opt(c)
 	}
-	c.channel = newChannel(conn, c.config.maxRecv, c.config.maxSend)
 	if chain, ok := c.config.unaryInterceptorChain(); ok {
 		c.unary = chain
 	}
 	if chain, ok := c.config.streamInterceptorChain(); ok {
 		c.stream = chain
 	}
-	// Owner: c. sendLoop exits when c.done closes or a write fails;
-	// receiveLoop exits when the connection fails or closes, then waits for
-	// sendLoop. Close waits for both through loopsDone.
-	go c.sendLoop()
-	go c.receiveLoop()
-	reportConn(c.config.stats, ClientSide, conn, false, nil)
 	return c
 }
+
+// fixedSource is the one connection of a Client made by NewClient.
+type fixedSource struct{ cc *clientConn }
+
+func (f fixedSource) get(context.Context) (*clientConn, error) { return f.cc, nil }
+func (f fixedSource) close()                                   { f.cc.close() }
+func (f fixedSource) conns() []*clientConn                     { return []*clientConn{f.cc} }
 
 // Counts returns the client's current figures: calls and streams in
 // flight.
@@ -151,11 +164,16 @@ func (c *Client) dispatch(ctx context.Context, req *Request, resp *Response) err
 	if err != nil {
 		return err
 	}
-	cl := newCall(resp)
-	if err := c.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
+	cc, err := c.source.get(ctx)
+	if err != nil {
+		releaseBuffer(data)
 		return err
 	}
-	return c.wait(ctx, cl)
+	cl := newCall(resp)
+	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
+		return err
+	}
+	return cc.wait(ctx, cl)
 }
 
 // encode marshals msg into a pooled buffer, refusing messages over the
@@ -164,166 +182,31 @@ func (c *Client) encode(msg proto.Message) (*[]byte, error) {
 	return encodeMessage(msg, c.config.maxSend)
 }
 
-// enqueue hands a frame to the sender, or gives up when the context or the
-// connection ends first.
-func (c *Client) enqueue(ctx context.Context, f outFrame) error {
-	if isDone(c.done) { // a closed client queues nothing, even with room in the queue
-		releaseBuffer(f.data)
-		return closedError(c.cause)
-	}
-	select {
-	case c.sendq <- f:
-		return nil
-	case <-ctx.Done():
-		releaseBuffer(f.data)
-		return contextError(ctx.Err())
-	case <-c.done:
-		releaseBuffer(f.data)
-		return closedError(c.cause)
-	}
-}
-
-// wait returns the outcome of cl, or gives it up when the context or the
-// connection ends first.
-func (c *Client) wait(ctx context.Context, cl *call) error {
-	var giveUp error
-	select {
-	case <-cl.done:
-		return cl.err
-	case <-ctx.Done():
-		giveUp = contextError(ctx.Err())
-	case <-c.done:
-		giveUp = closedError(c.cause)
-	}
-	if c.calls.abandon(cl) {
-		return giveUp
-	}
-	<-cl.done // claimed by the receiver or terminate: its outcome is imminent
-	return cl.err
-}
-
-// sendLoop is the sender goroutine: it registers each request just before
-// writing it, so stream ids reach the wire in increasing order.
-func (c *Client) sendLoop() {
-	defer close(c.senderDone)
-	err := writeFrames(c.channel, c.sendq, c.done, nil, c.registerRequest)
-	if err != nil {
-		c.terminate(err)
-	}
-}
-
-// registerRequest gives a request frame its stream id (registering its
-// call), and a data frame the id of its stream. Frames of abandoned calls,
-// of streams that have ended, and of calls on a closed map are dropped.
-func (c *Client) registerRequest(f *outFrame) bool {
-	if f.call == nil {
-		return true
-	}
-	if f.typ == frameTypeData {
-		id, ok := c.calls.streamID(f.call)
-		f.streamID = id
-		return ok
-	}
-	id, ok, err := c.calls.register(f.call)
-	if err != nil {
-		f.call.complete(closedError(err))
-		if errors.Is(err, errStreamIDsExhausted) {
-			c.terminate(err)
-		}
-		return false
-	}
-	f.streamID = id
-	return ok
-}
-
-// receiveLoop is the receiver goroutine: it reads frames until the
-// connection fails, handing each response to its call. On the way out it
-// tears the client down, waits for the sender, and runs the close callback.
-func (c *Client) receiveLoop() {
-	err := c.receive()
-	c.terminate(err)
-	<-c.senderDone
-	close(c.loopsDone)
-	c.config.onClose()
-	close(c.userCloseDone)
-}
-
-func (c *Client) receive() error {
-	for {
-		h, data, err := c.channel.recv()
-		var tooLarge *frameTooLargeError
-		switch {
-		case errors.As(err, &tooLarge):
-			c.fail(h.StreamID, oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
-			continue
-		case err != nil:
-			return err
-		}
-		switch h.Type {
-		case frameTypeResponse:
-			c.deliver(h.StreamID, data)
-		case frameTypeData:
-			c.deliverData(h, data)
-		}
-		// Frames of other types are skipped.
-	}
-}
-
-// deliver decodes a response into the call waiting for it. A response for
-// a call nobody waits for any more is dropped.
-func (c *Client) deliver(id uint32, data []byte) {
-	cl := c.calls.claim(id)
-	if cl == nil {
-		c.config.logger.Debug("ttrpc: response for no call in flight", "stream", id)
-		return
-	}
-	if cl.stream != nil {
-		c.endStream(cl, data)
-		return
-	}
-	if err := proto.Unmarshal(data, cl.resp); err != nil {
-		cl.complete(errors.Join(ErrProtocol, err))
-		return
-	}
-	cl.complete(nil)
-}
-
-// fail ends the call with the given id with err, if it is still waited for.
-func (c *Client) fail(id uint32, err error) {
-	if cl := c.calls.claim(id); cl != nil {
-		cl.complete(err)
-	}
-}
-
-// terminate is the one place where the client's connection ends: it records
-// the first cause, wakes everything that waits on done, closes the
-// connection and fails every call in flight with ErrClosed wrapping cause.
-func (c *Client) terminate(cause error) {
-	c.closeOnce.Do(func() {
-		c.cause = cause
-		close(c.done)
-		c.conn.Close()
-		closed := closedError(cause)
-		for _, cl := range c.calls.closeAll(cause) {
-			cl.complete(closed)
-		}
-		reportConn(c.config.stats, ClientSide, c.conn, true, cause)
-		if !isExpectedClose(cause) {
-			c.config.logger.Warn("ttrpc: client connection failed", "error", cause)
-		} else {
-			c.config.logger.Debug("ttrpc: client connection closed", "cause", cause)
-		}
-	})
-}
-
-// Close closes the connection, fails the calls in flight with ErrClosed and
-// waits for the client's goroutines to exit. It is idempotent and returns
-// nil. The WithOnClose function runs after, on the receiver goroutine; use
-// UserOnCloseWait to wait for it.
+// Close closes the client's connections, fails the calls in flight with
+// ErrClosed and waits for the client's goroutines to exit. It is idempotent
+// and returns nil. For a Client made by NewClient, the WithOnClose function
+// runs after, on the receiver goroutine; for one made by
+// NewClientWithDialer, Close runs it before returning. UserOnCloseWait
+// waits for it either way.
 func (c *Client) Close() error {
-	c.terminate(ErrClosed)
-	<-c.loopsDone
+	if !c.closing.CompareAndSwap(false, true) {
+		<-c.closed
+		return nil
+	}
+	c.source.close()
+	close(c.closed)
+	if _, dialing := c.source.(*dialSource); dialing {
+		c.runOnClose()
+	}
 	return nil
+}
+
+// runOnClose runs the WithOnClose function, once.
+func (c *Client) runOnClose() {
+	if c.userCloseOnce.CompareAndSwap(false, true) {
+		c.config.onClose()
+		close(c.userCloseDone)
+	}
 }
 
 // UserOnCloseWait waits until the client has closed and its WithOnClose

@@ -23,6 +23,7 @@ type clientConfig struct {
 	streamBufferSize  int
 	streamFullWait    time.Duration
 	stats             StatsHandler
+	dial              dialConfig // NewClientWithDialer only
 }
 
 func defaultClientConfig() clientConfig {
@@ -34,6 +35,7 @@ func defaultClientConfig() clientConfig {
 
 		streamBufferSize: defaultStreamBufferSize,
 		streamFullWait:   defaultStreamFullWait,
+		dial:             defaultDialConfig(),
 	}
 }
 
@@ -161,5 +163,60 @@ func messageSizeLimit(n int) int {
 func WithClientStatsHandler(h StatsHandler) ClientOpts {
 	return func(c *Client) {
 		c.config.stats = h
+	}
+}
+
+// WithDialBackoff sets the backoff between failed dials of a client made by
+// NewClientWithDialer: min after the first failure, doubling with each
+// failure in a row up to max, each spread by ±20% of jitter. Values <= 0
+// keep the default. Default: 50 ms to 5 s.
+func WithDialBackoff(min, max time.Duration) ClientOpts {
+	return func(c *Client) {
+		if min > 0 {
+			c.config.dial.backoffMin = min
+		}
+		if max > 0 {
+			c.config.dial.backoffMax = max
+		}
+		c.config.dial.backoffMax = maxDuration(c.config.dial.backoffMax, c.config.dial.backoffMin)
+	}
+}
+
+func maxDuration(a, b time.Duration) time.Duration {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// WithConnections makes a client made by NewClientWithDialer keep up to n
+// connections, each with its own sender and receiver, and spread calls and
+// streams over them by the pool policy (WithPoolPolicy). Values < 1 keep the
+// default. Default: 1.
+func WithConnections(n int) ClientOpts {
+	return func(c *Client) {
+		if n >= 1 {
+			c.config.dial.connections = n
+		}
+	}
+}
+
+// WithPoolPolicy sets how a client with several connections picks one for
+// each call or stream. Default: PoolLeastPending.
+func WithPoolPolicy(p PoolPolicy) ClientOpts {
+	return func(c *Client) {
+		c.config.dial.policy = p
+	}
+}
+
+// WithOnConnectionLost sets a function that a client made by
+// NewClientWithDialer runs, on the lost connection's receiver goroutine,
+// each time one of its connections closes other than by Close, with the
+// cause. It must not block. Default: none.
+func WithOnConnectionLost(lost func(error)) ClientOpts {
+	return func(c *Client) {
+		if lost != nil {
+			c.config.dial.onConnectionLost = lost
+		}
 	}
 }

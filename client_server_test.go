@@ -165,7 +165,7 @@ func TestDeadlineExceededWhileHandlerHangs(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("errors.Is(%v, context.DeadlineExceeded) = false", err)
 	}
-	if n := c.calls.len(); n != 0 {
+	if n := c.inMap(); n != 0 {
 		t.Errorf("%d calls left in the call map", n)
 	}
 	mustEcho(t, c)
@@ -184,14 +184,14 @@ func TestCancelWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Call(ctx, testService, "Block", &wrapperspb.StringValue{}, nil) }()
-	waitFor(t, func() bool { return c.calls.len() == 1 })
+	waitFor(t, func() bool { return c.inMap() == 1 })
 	cancel()
 	err := <-done
 	wantCode(t, err, codes.Canceled)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("errors.Is(%v, context.Canceled) = false", err)
 	}
-	if n := c.calls.len(); n != 0 {
+	if n := c.inMap(); n != 0 {
 		t.Errorf("%d calls left in the call map", n)
 	}
 	mustEcho(t, c)
@@ -397,7 +397,7 @@ func TestClientCloseFailsPendingCalls(t *testing.T) {
 	_, c := setup(t)
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), testService, "Block", &wrapperspb.StringValue{}, nil) }()
-	waitFor(t, func() bool { return c.calls.len() == 1 })
+	waitFor(t, func() bool { return c.inMap() == 1 })
 	c.Close()
 	if err := <-done; !errors.Is(err, ErrClosed) {
 		t.Fatalf("pending call = %v, want ErrClosed", err)
@@ -408,7 +408,7 @@ func TestServerCloseFailsPendingCallsAndCancelsHandlers(t *testing.T) {
 	s, c := setup(t)
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), testService, "Block", &wrapperspb.StringValue{}, nil) }()
-	waitFor(t, func() bool { return c.calls.len() == 1 })
+	waitFor(t, func() bool { return c.inMap() == 1 })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +467,7 @@ func TestShutdownHonoursContext(t *testing.T) {
 	s, c := setup(t)
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), testService, "Block", &wrapperspb.StringValue{}, nil) }()
-	waitFor(t, func() bool { return c.calls.len() == 1 })
+	waitFor(t, func() bool { return c.inMap() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {

@@ -52,11 +52,16 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 	if err != nil {
 		return nil, err
 	}
+	cc, err := c.source.get(ctx)
+	if err != nil {
+		releaseBuffer(data)
+		return nil, err
+	}
 	flags := flagRemoteClosed
 	if desc.StreamingClient {
 		flags = flagRemoteOpen
 	}
-	s := &clientStream{client: c, ctx: ctx, desc: *desc}
+	s := &clientStream{client: c, conn: cc, ctx: ctx, desc: *desc}
 	s.call = newCall(nil)
 	s.call.streamingServer = desc.StreamingServer
 	s.call.stream = newRecvQueue(c.config.streamBufferSize, c.config.streamFullWait, s.abandonFull)
@@ -70,7 +75,7 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 	// The watch needs no goroutine until ctx ends; it frees the stream's
 	// entry then, whether or not anybody reads or writes it.
 	s.call.stopWatch = context.AfterFunc(ctx, s.abandonCanceled)
-	if err := c.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
+	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
 		s.call.finish(err)
 		return nil, err
 	}
@@ -81,6 +86,7 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 // be called concurrently with RecvMsg, but neither concurrently with itself.
 type clientStream struct {
 	client *Client
+	conn   *clientConn // the connection the stream lives on
 	ctx    context.Context
 	desc   StreamDesc
 	call   *call
@@ -103,7 +109,7 @@ func (s *clientStream) SendMsg(m interface{}) error {
 		return err
 	}
 	s.call.stats.sent(len(*data))
-	return s.client.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
+	return s.conn.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
 }
 
 // sendable tells whether a message may be sent now.
@@ -134,7 +140,7 @@ func (s *clientStream) CloseSend() error {
 		return nil
 	}
 	frame := outFrame{typ: frameTypeData, flags: flagRemoteClosed | flagNoData, data: getBuffer(), call: s.call}
-	err := s.client.enqueue(s.ctx, frame)
+	err := s.conn.enqueue(s.ctx, frame)
 	if errors.Is(err, ErrClosed) {
 		return nil // the stream is over anyway; RecvMsg reports why
 	}
@@ -143,10 +149,10 @@ func (s *clientStream) CloseSend() error {
 
 // RecvMsg waits for the next message and decodes it into m.
 func (s *clientStream) RecvMsg(m interface{}) error {
-	data, err := s.call.stream.pop(s.ctx, s.client.done)
+	data, err := s.call.stream.pop(s.ctx, s.conn.done)
 	switch {
 	case errors.Is(err, errQueueStopped):
-		return closedError(s.client.cause)
+		return closedError(s.conn.cause)
 	case err != nil && s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()):
 		return contextError(err)
 	case err != nil:
@@ -158,7 +164,7 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 // abandonCanceled runs when the stream's context ends: the stream ends on
 // the client at once and leaves the call map.
 func (s *clientStream) abandonCanceled() {
-	if s.client.calls.abandon(s.call) {
+	if s.conn.calls.abandon(s.call) {
 		err := contextError(s.ctx.Err())
 		s.call.stream.fail(err)
 		s.call.finish(err)
@@ -168,34 +174,34 @@ func (s *clientStream) abandonCanceled() {
 // abandonFull runs when the stream's receive queue overflowed: the stream
 // has failed with ErrStreamFull and leaves the call map.
 func (s *clientStream) abandonFull() {
-	if s.client.calls.abandon(s.call) {
+	if s.conn.calls.abandon(s.call) {
 		s.call.finish(ErrStreamFull)
 	}
 }
 
 // deliverData hands a data frame to its stream. A data frame on a unary
 // call fails that call; one for a call nobody waits for is dropped.
-func (c *Client) deliverData(h frameHeader, data []byte) {
-	cl := c.calls.lookup(h.StreamID)
+func (cc *clientConn) deliverData(h frameHeader, data []byte) {
+	cl := cc.calls.lookup(h.StreamID)
 	switch {
 	case cl == nil:
 		return
 	case cl.stream == nil:
-		c.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
+		cc.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
 		return
 	}
 	cl.stats.received(len(data))
 	if h.Flags&flagNoData == 0 {
 		msg := append([]byte(nil), data...) // the read buffer is reused
 		if err := cl.stream.push(msg); err != nil {
-			if c.calls.abandon(cl) {
+			if cc.calls.abandon(cl) {
 				cl.finish(err)
 			}
 			return
 		}
 	}
 	if h.Flags&flagRemoteClosed != 0 {
-		if cl := c.calls.claim(h.StreamID); cl != nil {
+		if cl := cc.calls.claim(h.StreamID); cl != nil {
 			cl.complete(nil)
 		}
 	}
@@ -204,7 +210,7 @@ func (c *Client) deliverData(h frameHeader, data []byte) {
 // endStream ends a stream with the Response frame the server sent: an
 // error status, or (for a method whose server side does not stream) the
 // single response message.
-func (c *Client) endStream(cl *call, data []byte) {
+func (cc *clientConn) endStream(cl *call, data []byte) {
 	cl.stats.received(len(data))
 	resp := &Response{}
 	if err := proto.Unmarshal(data, resp); err != nil {

@@ -81,7 +81,7 @@ func TestConcurrentRequestLimitRefusesExcess(t *testing.T) {
 			c.Call(ctx, testService, "Block", &wrapperspb.StringValue{}, nil)
 		}()
 	}
-	waitFor(t, func() bool { return c.calls.len() == 3 })
+	waitFor(t, func() bool { return c.inMap() == 3 })
 	// The three Block calls are in flight on the server once a fourth call
 	// is refused; poll, since the client registers a call before the server
 	// has read it.

@@ -208,7 +208,7 @@ func TestBidiEchoManyEmptyAndLargeMessages(t *testing.T) {
 	if err := cs.SendMsg(&wrapperspb.BytesValue{}); !errors.Is(err, ErrStreamClosed) {
 		t.Fatalf("SendMsg after CloseSend = %v, want ErrStreamClosed", err)
 	}
-	waitFor(t, func() bool { return c.calls.len() == 0 })
+	waitFor(t, func() bool { return c.inMap() == 0 })
 }
 
 func TestStreamMessageOverLimit(t *testing.T) {
@@ -343,7 +343,7 @@ func TestClientCancelMidStream(t *testing.T) {
 	if err := cs.SendMsg(wrapperspb.String("late")); status.Code(err) != codes.Canceled {
 		t.Fatalf("SendMsg after cancel = %v, want CANCELED", err)
 	}
-	waitFor(t, func() bool { return c.calls.len() == 0 })
+	waitFor(t, func() bool { return c.inMap() == 0 })
 	// The server's handler is still blocked (there is no cancel frame);
 	// closing the client ends it.
 	c.Close()
@@ -451,7 +451,7 @@ func TestUnreadStreamDoesNotBlockConnection(t *testing.T) {
 	}
 	// Nobody read the stream for 200ms: it has failed with ErrStreamFull
 	// and left the call map, and its buffered messages are gone with it.
-	waitFor(t, func() bool { return c.calls.len() == 0 })
+	waitFor(t, func() bool { return c.inMap() == 0 })
 	if err := cs.RecvMsg(&wrapperspb.Int64Value{}); !errors.Is(err, ErrStreamFull) {
 		t.Fatalf("unread stream ended with %v, want ErrStreamFull", err)
 	}

@@ -151,3 +151,12 @@ func wantCode(t *testing.T, err error, want codes.Code) {
 		t.Fatalf("status.Code(%v) = %v, want %v", err, got, want)
 	}
 }
+
+// inMap returns the calls and streams registered in the client's call maps.
+func (c *Client) inMap() int {
+	n := 0
+	for _, cc := range c.source.conns() {
+		n += cc.calls.len()
+	}
+	return n
+}

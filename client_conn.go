@@ -1,0 +1,214 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// clientConn is one connection of a Client: the framed channel, the table
+// of calls in flight on it, and exactly two goroutines, a sender that
+// writes queued frames in order and a receiver that hands each response to
+// its call. A server that stops reading does not stop the receiver.
+type clientConn struct {
+	conn    net.Conn
+	channel *channel
+	config  *clientConfig
+	calls   *callMap
+	sendq   chan outFrame // frames for the sender, in the order callers queued them
+
+	// onClosed runs once on the receiver goroutine, after both goroutines
+	// have stopped: it tells the connection's owner.
+	onClosed func(cc *clientConn, cause error)
+
+	closeOnce  sync.Once
+	cause      error         // why the connection ended; written before done closes
+	done       chan struct{} // closed by terminate
+	senderDone chan struct{} // closed when the sender has exited
+	loopsDone  chan struct{} // closed when both goroutines have exited
+}
+
+// newClientConn starts the goroutines of a connection over conn.
+func newClientConn(conn net.Conn, config *clientConfig, onClosed func(*clientConn, error)) *clientConn {
+	cc := &clientConn{
+		conn:       conn,
+		channel:    newChannel(conn, config.maxRecv, config.maxSend),
+		config:     config,
+		calls:      newCallMap(),
+		sendq:      make(chan outFrame, sendQueueLength),
+		onClosed:   onClosed,
+		done:       make(chan struct{}),
+		senderDone: make(chan struct{}),
+		loopsDone:  make(chan struct{}),
+	}
+	// Owner: cc. sendLoop exits when cc.done closes or a write fails;
+	// receiveLoop exits when the connection fails or closes, then waits for
+	// sendLoop. close waits for both through loopsDone.
+	go cc.sendLoop()
+	go cc.receiveLoop()
+	reportConn(config.stats, ClientSide, conn, false, nil)
+	return cc
+}
+
+// enqueue hands a frame to the sender, or gives up when the context or the
+// connection ends first.
+func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
+	if isDone(cc.done) { // a closed connection queues nothing, even with room in the queue
+		releaseBuffer(f.data)
+		return closedError(cc.cause)
+	}
+	select {
+	case cc.sendq <- f:
+		return nil
+	case <-ctx.Done():
+		releaseBuffer(f.data)
+		return contextError(ctx.Err())
+	case <-cc.done:
+		releaseBuffer(f.data)
+		return closedError(cc.cause)
+	}
+}
+
+// wait returns the outcome of cl, or gives it up when the context or the
+// connection ends first.
+func (cc *clientConn) wait(ctx context.Context, cl *call) error {
+	var giveUp error
+	select {
+	case <-cl.done:
+		return cl.err
+	case <-ctx.Done():
+		giveUp = contextError(ctx.Err())
+	case <-cc.done:
+		giveUp = closedError(cc.cause)
+	}
+	if cc.calls.abandon(cl) {
+		return giveUp
+	}
+	<-cl.done // claimed by the receiver or terminate: its outcome is imminent
+	return cl.err
+}
+
+// sendLoop is the sender goroutine: it registers each request just before
+// writing it, so stream ids reach the wire in increasing order.
+func (cc *clientConn) sendLoop() {
+	defer close(cc.senderDone)
+	err := writeFrames(cc.channel, cc.sendq, cc.done, nil, cc.registerRequest)
+	if err != nil {
+		cc.terminate(err)
+	}
+}
+
+// registerRequest gives a request frame its stream id (registering its
+// call), and a data frame the id of its stream. Frames of abandoned calls,
+// of streams that have ended, and of calls on a closed map are dropped.
+func (cc *clientConn) registerRequest(f *outFrame) bool {
+	if f.call == nil {
+		return true
+	}
+	if f.typ == frameTypeData {
+		id, ok := cc.calls.streamID(f.call)
+		f.streamID = id
+		return ok
+	}
+	id, ok, err := cc.calls.register(f.call)
+	if err != nil {
+		f.call.complete(closedError(err))
+		if errors.Is(err, errStreamIDsExhausted) {
+			cc.terminate(err)
+		}
+		return false
+	}
+	f.streamID = id
+	return ok
+}
+
+// receiveLoop is the receiver goroutine: it reads frames until the
+// connection fails, handing each to its call. On the way out it tears the
+// connection down, waits for the sender, and tells the owner.
+func (cc *clientConn) receiveLoop() {
+	err := cc.receive()
+	cc.terminate(err)
+	<-cc.senderDone
+	close(cc.loopsDone)
+	cc.onClosed(cc, cc.cause)
+}
+
+func (cc *clientConn) receive() error {
+	for {
+		h, data, err := cc.channel.recv()
+		var tooLarge *frameTooLargeError
+		switch {
+		case errors.As(err, &tooLarge):
+			cc.fail(h.StreamID, oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
+			continue
+		case err != nil:
+			return err
+		}
+		switch h.Type {
+		case frameTypeResponse:
+			cc.deliver(h.StreamID, data)
+		case frameTypeData:
+			cc.deliverData(h, data)
+		}
+		// Frames of other types are skipped.
+	}
+}
+
+// deliver decodes a response into the call waiting for it. A response for
+// a call nobody waits for any more is dropped.
+func (cc *clientConn) deliver(id uint32, data []byte) {
+	cl := cc.calls.claim(id)
+	if cl == nil {
+		cc.config.logger.Debug("ttrpc: response for no call in flight", "stream", id)
+		return
+	}
+	if cl.stream != nil {
+		cc.endStream(cl, data)
+		return
+	}
+	if err := proto.Unmarshal(data, cl.resp); err != nil {
+		cl.complete(errors.Join(ErrProtocol, err))
+		return
+	}
+	cl.complete(nil)
+}
+
+// fail ends the call with the given id with err, if it is still waited for.
+func (cc *clientConn) fail(id uint32, err error) {
+	if cl := cc.calls.claim(id); cl != nil {
+		cl.complete(err)
+	}
+}
+
+// terminate is the one place where a client connection ends: it records
+// the first cause, wakes everything that waits on done, closes the
+// connection and fails every call in flight with ErrClosed wrapping cause.
+func (cc *clientConn) terminate(cause error) {
+	cc.closeOnce.Do(func() {
+		cc.cause = cause
+		close(cc.done)
+		cc.conn.Close()
+		closed := closedError(cause)
+		for _, cl := range cc.calls.closeAll(cause) {
+			cl.complete(closed)
+		}
+		reportConn(cc.config.stats, ClientSide, cc.conn, true, cause)
+		if !isExpectedClose(cause) {
+			cc.config.logger.Warn("ttrpc: client connection failed", "error", cause)
+		} else {
+			cc.config.logger.Debug("ttrpc: client connection closed", "cause", cause)
+		}
+	})
+}
+
+// close ends the connection and waits for its goroutines.
+func (cc *clientConn) close() {
+	cc.terminate(ErrClosed)
+	<-cc.loopsDone
+}
