@@ -11,14 +11,14 @@ import (
 )
 
 // call is one client call or stream in flight. For a unary call, the
-// outcome (a decoded response or an error) is written by whoever claims it
-// from the callMap, which then closes done; nobody else touches resp or err
-// until done is closed. For a stream, messages go to stream and the outcome
-// ends it.
+// outcome (the response frame, or an error) is written by whoever claims it
+// from the callMap, which then signals done; nobody else touches frame or
+// err until then. For a stream, messages go to stream and the outcome ends
+// it.
 type call struct {
-	resp *Response
-	err  error
-	done chan struct{}
+	frame *[]byte       // unary: the response frame, handed to the caller
+	err   error         // the outcome when there is no response
+	done  chan struct{} // receives one value when the call has its outcome
 
 	stream          *recvQueue  // streams only
 	stopWatch       func() bool // streams only: stops watching the stream's context
@@ -41,13 +41,31 @@ const (
 	callAbandoned                   // its caller gave up; never written, or dropped
 )
 
-func newCall(resp *Response) *call {
-	return &call{resp: resp, done: make(chan struct{})}
+// Unary calls are recycled: a call that got its outcome is referenced by
+// nobody else (the sender is done with a call once it has registered it,
+// and the receiver once it has completed it), so its caller may reuse it.
+// An abandoned call is never recycled: the send queue may still hold it.
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+
+// newCall returns a call for a unary request.
+func newCall() *call {
+	return callPool.Get().(*call)
 }
 
-// complete records err (nil when resp holds the response, or for a stream
-// that ended cleanly) and wakes the caller. Only the goroutine that claimed
-// the call may complete it.
+// newStreamCall returns a call for a stream.
+func newStreamCall() *call {
+	return &call{done: make(chan struct{}, 1)}
+}
+
+// recycle puts a unary call that got its outcome back in the pool.
+func (c *call) recycle() {
+	*c = call{done: c.done}
+	callPool.Put(c)
+}
+
+// complete records the outcome (nil err for a unary call whose response
+// frame is set, or for a stream that ended cleanly) and wakes the caller.
+// Only the goroutine that claimed the call may complete it.
 func (c *call) complete(err error) {
 	if c.stream != nil {
 		if err == nil {
@@ -57,7 +75,7 @@ func (c *call) complete(err error) {
 		c.finish(err)
 	}
 	c.err = err
-	close(c.done)
+	c.done <- struct{}{}
 }
 
 // finish runs a stream's end-of-life work once, however it ended: it stops

@@ -23,10 +23,6 @@ const (
 	// frameLengthHardMax is the largest limit this library can be configured
 	// with: the protocol's hard cap.
 	frameLengthHardMax = 16 << 20
-	// reusedReadBufferMax bounds the read buffer a channel keeps between
-	// frames: larger frames get a buffer of their own, so an idle connection
-	// never holds megabytes.
-	reusedReadBufferMax = 64 << 10
 )
 
 // frameType is the third field of a frame header.
@@ -92,6 +88,15 @@ func (e *frameTooLargeError) Error() string {
 	return fmt.Sprintf("ttrpc: frame of %d bytes exceeds the limit of %d", e.Length, e.Limit)
 }
 
+// asFrameTooLarge returns err as a *frameTooLargeError, or nil.
+func asFrameTooLarge(err error) *frameTooLargeError {
+	var tooLarge *frameTooLargeError
+	if errors.As(err, &tooLarge) {
+		return tooLarge
+	}
+	return nil
+}
+
 // channel reads and writes frames on one byte stream.
 //
 // Concurrency: recv may run concurrently with send and flush, but recv must
@@ -101,7 +106,6 @@ type channel struct {
 	// reader side, owned by the reader goroutine
 	br      *bufio.Reader
 	rhdr    [frameHeaderLength]byte
-	rbuf    []byte
 	maxRecv int
 
 	// writer side, owned by the writer goroutine
@@ -120,12 +124,13 @@ func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
 	}
 }
 
-// recv reads the next frame. The data is valid only until the next call to
-// recv. A frame over the limit is read and discarded: recv returns its header
-// with a *frameTooLargeError, and the channel can go on reading. A stream that
-// ends cleanly between frames gives io.EOF; one that ends inside a frame gives
-// io.ErrUnexpectedEOF.
-func (ch *channel) recv() (frameHeader, []byte, error) {
+// recv reads the next frame into a pooled buffer, which the caller owns
+// from then on (it hands it on or releases it with releaseBuffer). A frame
+// over the limit is read and discarded: recv returns its header with a
+// *frameTooLargeError, and the channel can go on reading. A stream that
+// ends cleanly between frames gives io.EOF; one that ends inside a frame
+// gives io.ErrUnexpectedEOF.
+func (ch *channel) recv() (frameHeader, *[]byte, error) {
 	if _, err := io.ReadFull(ch.br, ch.rhdr[:]); err != nil {
 		return frameHeader{}, nil, err
 	}
@@ -136,28 +141,12 @@ func (ch *channel) recv() (frameHeader, []byte, error) {
 		}
 		return h, nil, &frameTooLargeError{Length: int64(h.Length), Limit: ch.maxRecv}
 	}
-	data := ch.readBuffer(int(h.Length))
-	if _, err := io.ReadFull(ch.br, data); err != nil {
+	data := getBufferLen(int(h.Length))
+	if _, err := io.ReadFull(ch.br, *data); err != nil {
+		releaseBuffer(data)
 		return h, nil, noEOF(err)
 	}
 	return h, data, nil
-}
-
-// readBuffer returns a buffer of n bytes, reusing the channel's buffer for
-// frames up to reusedReadBufferMax.
-func (ch *channel) readBuffer(n int) []byte {
-	if n <= cap(ch.rbuf) {
-		return ch.rbuf[:n]
-	}
-	if n > reusedReadBufferMax {
-		return make([]byte, n)
-	}
-	size := 512
-	for size < n {
-		size *= 2
-	}
-	ch.rbuf = make([]byte, size)
-	return ch.rbuf[:n]
 }
 
 // noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.

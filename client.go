@@ -103,9 +103,51 @@ func (c *Client) Counts() ClientCounts {
 // error that also matches the context's error with errors.Is. An error
 // status from the server is returned as a status error; a lost connection
 // as an error wrapping ErrClosed.
-func (c *Client) Call(ctx context.Context, service, method string, req, resp interface{}) (err error) {
+func (c *Client) Call(ctx context.Context, service, method string, req, resp interface{}) error {
 	c.counts.add(false, 1)
 	defer c.counts.add(false, -1)
+	if c.unary == nil && c.config.stats == nil {
+		return c.call(ctx, service, method, req, resp)
+	}
+	return c.callIntercepted(ctx, service, method, req, resp)
+}
+
+// call is the direct path of a call (no interceptors, no stats): the
+// request is encoded straight into its frame and the response decoded
+// straight from its frame.
+func (c *Client) call(ctx context.Context, service, method string, req, resp interface{}) error {
+	if err := ctx.Err(); err != nil {
+		return contextError(err)
+	}
+	timeoutNano, md := requestValues(ctx)
+	data, err := encodeRequest(service, method, req, timeoutNano, md)
+	if err != nil {
+		return err
+	}
+	if n := len(*data); n > c.config.maxSend {
+		releaseBuffer(data)
+		return oversizedMessageError(n, c.config.maxSend)
+	}
+	frame, err := c.roundTrip(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer releaseBuffer(frame)
+	st, payload, err := decodeResponse(*frame)
+	switch {
+	case err != nil:
+		return errors.Join(ErrProtocol, err)
+	case st.GetCode() != 0:
+		return status.ErrorProto(st)
+	case resp == nil:
+		return nil
+	}
+	return c.codec.unmarshal(payload, resp)
+}
+
+// callIntercepted is the path of a call through the interceptors, which
+// see the Request and Response envelopes, and the StatsHandler.
+func (c *Client) callIntercepted(ctx context.Context, service, method string, req, resp interface{}) (err error) {
 	payload, err := c.codec.marshal(req)
 	if err != nil {
 		return err
@@ -141,17 +183,27 @@ func (c *Client) Call(ctx context.Context, service, method string, req, resp int
 // timeout_nano and its metadata as key-value pairs. Unary calls and streams
 // share it.
 func newRequest(ctx context.Context, service, method string, payload []byte) *Request {
-	req := &Request{Service: service, Method: method, Payload: payload}
+	timeoutNano, md := requestValues(ctx)
+	return &Request{
+		Service:     service,
+		Method:      method,
+		Payload:     payload,
+		TimeoutNano: timeoutNano,
+		Metadata:    md.toKeyValues(),
+	}
+}
+
+// requestValues returns what a request carries from its context: the time
+// left until its deadline (0 for none) and its metadata.
+func requestValues(ctx context.Context) (timeoutNano int64, md MD) {
 	if deadline, ok := ctx.Deadline(); ok {
 		// A deadline already past still sends a positive timeout so that
-		// the server never reads it as "none"; dispatch fails such a call
-		// before it is sent anyway.
-		req.TimeoutNano = max(time.Until(deadline).Nanoseconds(), 1)
+		// the server never reads it as "none"; the call fails before it is
+		// sent anyway.
+		timeoutNano = max(time.Until(deadline).Nanoseconds(), 1)
 	}
-	if md, ok := GetMetadata(ctx); ok {
-		req.Metadata = md.toKeyValues()
-	}
-	return req
+	md, _ = GetMetadata(ctx)
+	return timeoutNano, md
 }
 
 // dispatch is the Invoker at the end of the interceptor chain: it sends req
@@ -164,16 +216,37 @@ func (c *Client) dispatch(ctx context.Context, req *Request, resp *Response) err
 	if err != nil {
 		return err
 	}
+	frame, err := c.roundTrip(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer releaseBuffer(frame)
+	if err := proto.Unmarshal(*frame, resp); err != nil {
+		return errors.Join(ErrProtocol, err)
+	}
+	return nil
+}
+
+// roundTrip sends a request frame and returns the response frame, which
+// the caller then owns.
+func (c *Client) roundTrip(ctx context.Context, data *[]byte) (*[]byte, error) {
 	cc, err := c.source.get(ctx)
 	if err != nil {
 		releaseBuffer(data)
-		return err
+		return nil, err
 	}
-	cl := newCall(resp)
+	cl := newCall()
 	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
-		return err
+		cl.recycle() // never queued
+		return nil, err
 	}
-	return cc.wait(ctx, cl)
+	err, completed := cc.wait(ctx, cl)
+	if !completed {
+		return nil, err
+	}
+	frame := cl.frame
+	cl.recycle()
+	return frame, err
 }
 
 // encode marshals msg into a pooled buffer, refusing messages over the

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-
-	"google.golang.org/protobuf/proto"
 )
 
 // clientConn is one connection of a Client: the framed channel, the table
@@ -75,23 +73,24 @@ func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 	}
 }
 
-// wait returns the outcome of cl, or gives it up when the context or the
-// connection ends first.
-func (cc *clientConn) wait(ctx context.Context, cl *call) error {
+// wait waits for the outcome of cl, or gives it up when the context or the
+// connection ends first. completed is false when the call was given up: it
+// must not be recycled then.
+func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed bool) {
 	var giveUp error
 	select {
 	case <-cl.done:
-		return cl.err
+		return cl.err, true
 	case <-ctx.Done():
 		giveUp = contextError(ctx.Err())
 	case <-cc.done:
 		giveUp = closedError(cc.cause)
 	}
 	if cc.calls.abandon(cl) {
-		return giveUp
+		return giveUp, false
 	}
 	<-cl.done // claimed by the receiver or terminate: its outcome is imminent
-	return cl.err
+	return cl.err, true
 }
 
 // sendLoop is the sender goroutine: it registers each request just before
@@ -107,14 +106,14 @@ func (cc *clientConn) sendLoop() {
 // registerRequest gives a request frame its stream id (registering its
 // call), and a data frame the id of its stream. Frames of abandoned calls,
 // of streams that have ended, and of calls on a closed map are dropped.
-func (cc *clientConn) registerRequest(f *outFrame) bool {
+func (cc *clientConn) registerRequest(f outFrame) (outFrame, bool) {
 	if f.call == nil {
-		return true
+		return f, true
 	}
 	if f.typ == frameTypeData {
 		id, ok := cc.calls.streamID(f.call)
 		f.streamID = id
-		return ok
+		return f, ok
 	}
 	id, ok, err := cc.calls.register(f.call)
 	if err != nil {
@@ -122,10 +121,10 @@ func (cc *clientConn) registerRequest(f *outFrame) bool {
 		if errors.Is(err, errStreamIDsExhausted) {
 			cc.terminate(err)
 		}
-		return false
+		return f, false
 	}
 	f.streamID = id
-	return ok
+	return f, ok
 }
 
 // receiveLoop is the receiver goroutine: it reads frames until the
@@ -142,12 +141,11 @@ func (cc *clientConn) receiveLoop() {
 func (cc *clientConn) receive() error {
 	for {
 		h, data, err := cc.channel.recv()
-		var tooLarge *frameTooLargeError
-		switch {
-		case errors.As(err, &tooLarge):
-			cc.fail(h.StreamID, oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
-			continue
-		case err != nil:
+		if err != nil {
+			if tooLarge := asFrameTooLarge(err); tooLarge != nil {
+				cc.fail(h.StreamID, oversizedMessageError(int(tooLarge.Length), tooLarge.Limit))
+				continue
+			}
 			return err
 		}
 		switch h.Type {
@@ -155,16 +153,19 @@ func (cc *clientConn) receive() error {
 			cc.deliver(h.StreamID, data)
 		case frameTypeData:
 			cc.deliverData(h, data)
+		default:
+			releaseBuffer(data) // frames of other types are skipped
 		}
-		// Frames of other types are skipped.
 	}
 }
 
-// deliver decodes a response into the call waiting for it. A response for
-// a call nobody waits for any more is dropped.
-func (cc *clientConn) deliver(id uint32, data []byte) {
+// deliver hands a response frame to the call waiting for it, which decodes
+// it on its own goroutine. A response for a call nobody waits for any more
+// is dropped.
+func (cc *clientConn) deliver(id uint32, data *[]byte) {
 	cl := cc.calls.claim(id)
 	if cl == nil {
+		releaseBuffer(data)
 		cc.config.logger.Debug("ttrpc: response for no call in flight", "stream", id)
 		return
 	}
@@ -172,10 +173,7 @@ func (cc *clientConn) deliver(id uint32, data []byte) {
 		cc.endStream(cl, data)
 		return
 	}
-	if err := proto.Unmarshal(data, cl.resp); err != nil {
-		cl.complete(errors.Join(ErrProtocol, err))
-		return
-	}
+	cl.frame = data
 	cl.complete(nil)
 }
 

@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/featherrpc/ttrpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // NewStream opens a stream to service.method. desc says which sides stream;
@@ -62,7 +61,7 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 		flags = flagRemoteOpen
 	}
 	s := &clientStream{client: c, conn: cc, ctx: ctx, desc: *desc}
-	s.call = newCall(nil)
+	s.call = newStreamCall()
 	s.call.streamingServer = desc.StreamingServer
 	s.call.stream = newRecvQueue(c.config.streamBufferSize, c.config.streamFullWait, s.abandonFull)
 	s.call.stats = beginCallStats(c.config.stats, ClientSide, fullMethod(req.Service, req.Method), desc.StreamingClient, desc.StreamingServer)
@@ -158,7 +157,8 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 	case err != nil:
 		return err
 	}
-	return s.client.codec.unmarshal(data, m)
+	defer releaseBuffer(data)
+	return s.client.codec.unmarshal(*data, m)
 }
 
 // abandonCanceled runs when the stream's context ends: the stream ends on
@@ -179,26 +179,28 @@ func (s *clientStream) abandonFull() {
 	}
 }
 
-// deliverData hands a data frame to its stream. A data frame on a unary
-// call fails that call; one for a call nobody waits for is dropped.
-func (cc *clientConn) deliverData(h frameHeader, data []byte) {
+// deliverData hands a data frame (which it owns) to its stream. A data
+// frame on a unary call fails that call; one for a call nobody waits for is
+// dropped.
+func (cc *clientConn) deliverData(h frameHeader, data *[]byte) {
 	cl := cc.calls.lookup(h.StreamID)
 	switch {
 	case cl == nil:
+		releaseBuffer(data)
 		return
 	case cl.stream == nil:
+		releaseBuffer(data)
 		cc.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
 		return
 	}
-	cl.stats.received(len(data))
-	if h.Flags&flagNoData == 0 {
-		msg := append([]byte(nil), data...) // the read buffer is reused
-		if err := cl.stream.push(msg); err != nil {
-			if cc.calls.abandon(cl) {
-				cl.finish(err)
-			}
-			return
+	cl.stats.received(len(*data))
+	if h.Flags&flagNoData != 0 {
+		releaseBuffer(data)
+	} else if err := cl.stream.push(data); err != nil {
+		if cc.calls.abandon(cl) {
+			cl.finish(err)
 		}
+		return
 	}
 	if h.Flags&flagRemoteClosed != 0 {
 		if cl := cc.calls.claim(h.StreamID); cl != nil {
@@ -207,22 +209,25 @@ func (cc *clientConn) deliverData(h frameHeader, data []byte) {
 	}
 }
 
-// endStream ends a stream with the Response frame the server sent: an
-// error status, or (for a method whose server side does not stream) the
-// single response message.
-func (cc *clientConn) endStream(cl *call, data []byte) {
-	cl.stats.received(len(data))
-	resp := &Response{}
-	if err := proto.Unmarshal(data, resp); err != nil {
+// endStream ends a stream with the Response frame (which it owns) the
+// server sent: an error status, or (for a method whose server side does not
+// stream) the single response message.
+func (cc *clientConn) endStream(cl *call, data *[]byte) {
+	defer releaseBuffer(data)
+	cl.stats.received(len(*data))
+	st, payload, err := decodeResponse(*data)
+	switch {
+	case err != nil:
 		cl.complete(errors.Join(ErrProtocol, err))
 		return
-	}
-	if st := resp.GetStatus(); st.GetCode() != 0 {
+	case st.GetCode() != 0:
 		cl.complete(status.ErrorProto(st))
 		return
 	}
 	if !cl.streamingServer {
-		cl.stream.push(resp.Payload)
+		msg := getBufferLen(len(payload))
+		copy(*msg, payload)
+		cl.stream.pushLast(msg)
 	}
 	cl.complete(nil)
 }

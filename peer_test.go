@@ -127,7 +127,7 @@ func (p *rawPeer) recvFrame() (frameHeader, []byte) {
 	if err != nil {
 		p.t.Fatalf("raw peer: recv: %v", err)
 	}
-	return h, bytes.Clone(data)
+	return h, bytes.Clone(*data)
 }
 
 // recvResponse reads the next frame, which must be a Response on stream id.

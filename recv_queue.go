@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 )
@@ -60,7 +61,7 @@ type recvQueue struct {
 	// waits on it while the queue is over queueMemoryMax.
 	room *sync.Cond
 	// guarded by mu:
-	msgs            [][]byte
+	msgs            []*[]byte   // pooled buffers, owned by the queue until taken
 	cost            int         // bytes of msgs plus queuedMessageOverhead each
 	endErr          error       // set once the stream's sender has finished or the stream failed
 	timer           *time.Timer // runs while the queue is over size, restarted when the reader takes a message
@@ -74,12 +75,12 @@ func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
 	return q
 }
 
-// push appends a message (which the queue now owns). While the queue is
+// push appends a message (a pooled buffer, which the queue now owns). While the queue is
 // over its memory bound it waits for the stream's reader, and returns
 // ErrStreamFull if the stream fails meanwhile. Messages pushed after the end
 // are dropped.
-func (q *recvQueue) push(msg []byte) error {
-	cost := len(msg) + queuedMessageOverhead
+func (q *recvQueue) push(msg *[]byte) error {
+	cost := len(*msg) + queuedMessageOverhead
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.endErr == nil && len(q.msgs) > 0 && q.cost+cost > queueMemoryMax {
@@ -93,6 +94,7 @@ func (q *recvQueue) push(msg []byte) error {
 		q.blocked = false
 	}
 	if q.endErr != nil {
+		releaseBuffer(msg)
 		if errors.Is(q.endErr, ErrStreamFull) {
 			return ErrStreamFull
 		}
@@ -105,6 +107,23 @@ func (q *recvQueue) push(msg []byte) error {
 	}
 	q.signal()
 	return nil
+}
+
+// pushLast appends a message that is also the last: the queue has its end
+// (io.EOF) by the time a reader can take the message.
+func (q *recvQueue) pushLast(msg *[]byte) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.endErr != nil {
+		releaseBuffer(msg)
+		return
+	}
+	q.msgs = append(q.msgs, msg)
+	q.cost += len(*msg) + queuedMessageOverhead
+	q.endErr = io.EOF
+	q.stopTimerLocked()
+	q.signal()
+	q.room.Broadcast()
 }
 
 // armTimerLocked starts (or restarts) the wait for the reader's progress.
@@ -157,6 +176,9 @@ func (q *recvQueue) failLocked(err error) {
 	if q.endErr == nil {
 		q.endErr = err
 	}
+	for _, msg := range q.msgs {
+		releaseBuffer(msg)
+	}
 	q.msgs = nil
 	q.cost = 0
 	q.stopTimerLocked()
@@ -174,10 +196,10 @@ func (q *recvQueue) ended() bool {
 // errQueueStopped is returned by pop when its stop channel closes first.
 var errQueueStopped = errors.New("ttrpc: connection closed")
 
-// pop returns the next message, or the end once every message is taken, or
-// ctx's error when ctx ends first, or errQueueStopped when stop (the
-// connection's end) closes first.
-func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) ([]byte, error) {
+// pop returns the next message (which the caller then owns), or the end
+// once every message is taken, or ctx's error when ctx ends first, or
+// errQueueStopped when stop (the connection's end) closes first.
+func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) (*[]byte, error) {
 	for {
 		if msg, err, ok := q.take(); ok {
 			return msg, err
@@ -194,7 +216,7 @@ func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) ([]byte, erro
 
 // take removes the next message, or returns the end; ok is false when
 // there is neither yet.
-func (q *recvQueue) take() (msg []byte, err error, ok bool) {
+func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.msgs) == 0 {
@@ -203,7 +225,7 @@ func (q *recvQueue) take() (msg []byte, err error, ok bool) {
 	msg = q.msgs[0]
 	q.msgs[0] = nil
 	q.msgs = q.msgs[1:]
-	q.cost -= len(msg) + queuedMessageOverhead
+	q.cost -= len(*msg) + queuedMessageOverhead
 	switch {
 	case len(q.msgs) == 0:
 		q.msgs = nil // let the backing array go

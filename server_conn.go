@@ -15,7 +15,6 @@ import (
 
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // serverConn is one accepted connection. Its serve goroutine runs the
@@ -59,6 +58,18 @@ type serverCall struct {
 	answered atomic.Bool
 	recv     *recvQueue // streams only: the client's messages
 	stats    *callStats // nil without a StatsHandler
+
+	env    requestEnvelope    // the request; its slices alias frame
+	frame  *[]byte            // the request frame, released when the handler returns
+	method Method             // a unary call's handler
+	stream *Stream            // a stream's description
+	ctx    context.Context    // the handler's context
+}
+
+// fullMethod is "/" + service + "/" + method, made when needed: for
+// interceptors, stats and errors.
+func (cl *serverCall) fullMethod() string {
+	return fullMethod(string(cl.env.service), string(cl.env.method))
 }
 
 func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
@@ -158,12 +169,11 @@ func (sc *serverConn) writeLoop(writerDone chan<- struct{}) {
 func (sc *serverConn) readLoop() error {
 	for {
 		h, data, err := sc.channel.recv()
-		var tooLarge *frameTooLargeError
-		if errors.As(err, &tooLarge) {
-			sc.onOversized(h, tooLarge)
-			continue
-		}
 		if err != nil {
+			if tooLarge := asFrameTooLarge(err); tooLarge != nil {
+				sc.onOversized(h, tooLarge)
+				continue
+			}
 			return err
 		}
 		switch h.Type {
@@ -171,41 +181,54 @@ func (sc *serverConn) readLoop() error {
 			sc.onRequest(h, data)
 		case frameTypeData:
 			sc.onData(h, data)
+		default:
+			releaseBuffer(data) // frames of other types are skipped
 		}
-		// Frames of other types are skipped: the connection goes on.
 	}
 }
 
-// onRequest opens a call for a request frame, or answers it with an error
-// status when the stream id, the envelope, the method or the server's state
-// is wrong.
-func (sc *serverConn) onRequest(h frameHeader, data []byte) {
+// onRequest opens a call for a request frame (whose buffer it owns), or
+// answers it with an error status when the stream id, the envelope, the
+// method or the server's state is wrong.
+func (sc *serverConn) onRequest(h frameHeader, data *[]byte) {
+	st, call := sc.admit(h, *data)
+	if st != nil || call == nil {
+		releaseBuffer(data)
+		if st != nil {
+			sc.sendStatus(h.StreamID, st)
+		}
+		return
+	}
+	call.frame = data
+	sc.startCall(h, call)
+}
+
+// admit decodes and checks a request: it returns the call to start, or the
+// status to answer with (neither when the bad stream id has been answered
+// already).
+func (sc *serverConn) admit(h frameHeader, data []byte) (*status.Status, *serverCall) {
 	if !sc.openStreamID(h.StreamID) {
-		return
+		return nil, nil
 	}
-	req := &Request{}
-	if err := proto.Unmarshal(data, req); err != nil {
-		sc.sendStatus(h.StreamID, status.Newf(codes.InvalidArgument, "ttrpc: malformed request: %v", err))
-		return
+	env, err := decodeRequest(data)
+	switch {
+	case err != nil:
+		return status.Newf(codes.InvalidArgument, "ttrpc: malformed request: %v", err), nil
+	case sc.isShuttingDown():
+		return status.New(codes.Unavailable, "ttrpc: server shutting down"), nil
+	case sc.inFlight() >= sc.server.config.maxRequests:
+		return status.Newf(codes.ResourceExhausted,
+			"ttrpc: too many requests in flight on this connection (limit %d)", sc.server.config.maxRequests), nil
 	}
-	if sc.isShuttingDown() {
-		sc.sendStatus(h.StreamID, status.New(codes.Unavailable, "ttrpc: server shutting down"))
-		return
-	}
-	if sc.inFlight() >= sc.server.config.maxRequests {
-		sc.sendStatus(h.StreamID, status.Newf(codes.ResourceExhausted,
-			"ttrpc: too many requests in flight on this connection (limit %d)", sc.server.config.maxRequests))
-		return
-	}
-	method, stream, st := sc.server.services.lookup(req.Service, req.Method)
+	method, stream, st := sc.server.services.lookup(env.service, env.method)
 	if st == nil && stream != nil && stream.StreamingServer && h.Flags == 0 {
-		st = status.Newf(codes.Unimplemented, "ttrpc: %s streams responses; open it as a stream", fullMethod(req.Service, req.Method))
+		st = status.Newf(codes.Unimplemented, "ttrpc: %s streams responses; open it as a stream",
+			fullMethod(string(env.service), string(env.method)))
 	}
 	if st != nil {
-		sc.sendStatus(h.StreamID, st)
-		return
+		return st, nil
 	}
-	sc.startCall(h, req, method, stream)
+	return nil, &serverCall{id: h.StreamID, env: env, method: method, stream: stream}
 }
 
 // openStreamID checks the id of a new stream: odd and above every id seen
@@ -230,9 +253,13 @@ func (sc *serverConn) openStreamID(id uint32) bool {
 // or on a stream whose client side has already closed, fails that call with
 // INVALID_ARGUMENT; one on an id never opened gets INVALID_ARGUMENT; one on
 // a finished stream (a late frame) is dropped.
-func (sc *serverConn) onData(h frameHeader, data []byte) {
+func (sc *serverConn) onData(h frameHeader, data *[]byte) {
 	id := h.StreamID
 	cl := sc.lookupCall(id)
+	if cl == nil || cl.recv == nil || cl.recv.ended() || h.Flags&flagNoData != 0 {
+		releaseBuffer(data) // only a message for an open stream is kept
+		data = nil
+	}
 	switch {
 	case cl == nil && (id%2 == 0 || id > sc.lastStreamID):
 		sc.sendStatus(id, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", id))
@@ -246,9 +273,9 @@ func (sc *serverConn) onData(h frameHeader, data []byte) {
 		sc.failCall(cl, status.Newf(codes.InvalidArgument, "ttrpc: data frame on stream %d after the client closed it", id))
 		return
 	}
-	cl.stats.received(len(data))
-	if h.Flags&flagNoData == 0 {
-		if err := cl.recv.push(append([]byte(nil), data...)); err != nil {
+	if data != nil {
+		cl.stats.received(len(*data))
+		if err := cl.recv.push(data); err != nil {
 			sc.failCall(cl, status.New(codes.ResourceExhausted, err.Error()))
 			return
 		}
@@ -281,16 +308,16 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 // startCall registers a call and runs it on its own goroutine. For a
 // stream, the request's message is the first message the handler receives
 // when the method's client side does not stream.
-func (sc *serverConn) startCall(h frameHeader, req *Request, method Method, stream *Stream) {
-	ctx, cancel := sc.requestContext(req)
-	cl := &serverCall{id: h.StreamID, cancel: cancel}
+func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
+	cl.ctx, cl.cancel = sc.requestContext(&cl.env)
+	stream := cl.stream
 	sc.server.counts.add(stream != nil, 1)
 	if handler := sc.server.config.stats; handler != nil {
 		var streamingClient, streamingServer bool
 		if stream != nil {
 			streamingClient, streamingServer = stream.StreamingClient, stream.StreamingServer
 		}
-		cl.stats = beginCallStats(handler, ServerSide, fullMethod(req.Service, req.Method), streamingClient, streamingServer)
+		cl.stats = beginCallStats(handler, ServerSide, cl.fullMethod(), streamingClient, streamingServer)
 		cl.stats.received(int(h.Length))
 	}
 	if stream != nil {
@@ -298,8 +325,10 @@ func (sc *serverConn) startCall(h frameHeader, req *Request, method Method, stre
 		cl.recv = newRecvQueue(config.streamBufferSize, config.streamFullWait, func() {
 			sc.failCall(cl, status.New(codes.ResourceExhausted, ErrStreamFull.Error()))
 		})
-		if !stream.StreamingClient || len(req.Payload) > 0 {
-			cl.recv.push(req.Payload)
+		if payload := cl.env.payload; !stream.StreamingClient || len(payload) > 0 {
+			msg := getBufferLen(len(payload))
+			copy(*msg, payload)
+			cl.recv.push(msg)
 		}
 		if h.Flags&flagRemoteOpen == 0 {
 			cl.recv.end(io.EOF)
@@ -311,41 +340,41 @@ func (sc *serverConn) startCall(h frameHeader, req *Request, method Method, stre
 	sc.handlers.Add(1)
 	// Owner: sc.handlers, waited for by serve. runCall exits when the
 	// handler returns.
-	go sc.runCall(ctx, cl, req, method, stream)
+	go sc.runCall(cl)
 }
 
 // requestContext is the handler's context: the connection's, with the
 // request's metadata and deadline.
-func (sc *serverConn) requestContext(req *Request) (context.Context, context.CancelFunc) {
+func (sc *serverConn) requestContext(env *requestEnvelope) (context.Context, context.CancelFunc) {
 	ctx := sc.ctx
-	if len(req.Metadata) > 0 {
-		ctx = WithMetadata(ctx, metadataFromKeyValues(req.Metadata))
+	if env.metadata != nil {
+		ctx = WithMetadata(ctx, env.metadata)
 	}
-	if req.TimeoutNano != 0 {
+	if env.timeoutNano != 0 {
 		// A negative timeout (a peer whose deadline had passed when it sent
 		// the request) gives an expired context, as in containerd's ttrpc.
-		return context.WithTimeout(ctx, time.Duration(req.TimeoutNano))
+		return context.WithTimeout(ctx, time.Duration(env.timeoutNano))
 	}
 	return context.WithCancel(ctx)
 }
 
 // runCall is a request goroutine: it runs the handler and sends its answer.
-func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request, method Method, stream *Stream) {
+func (sc *serverConn) runCall(cl *serverCall) {
 	defer sc.handlers.Done()
+	defer releaseBuffer(cl.frame) // the request's payload aliases it
 	defer cl.cancel()
-	full := fullMethod(req.Service, req.Method)
 	var resp interface{}
 	var st *status.Status
-	if stream != nil {
-		ss := &serverStream{conn: sc, call: cl, ctx: ctx, streamingServer: stream.StreamingServer}
-		resp, st = sc.server.runStream(ctx, full, ss, stream)
+	if cl.stream != nil {
+		ss := &serverStream{conn: sc, call: cl, ctx: cl.ctx, streamingServer: cl.stream.StreamingServer}
+		resp, st = sc.server.runStream(cl, ss)
 	} else {
-		resp, st = sc.server.runUnary(ctx, full, req.Payload, method)
+		resp, st = sc.server.runUnary(cl)
 	}
 	if !cl.answered.CompareAndSwap(false, true) {
 		return // failed early by the reader, which has answered already
 	}
-	st = sc.answer(cl, stream != nil && stream.StreamingServer, resp, st)
+	st = sc.answer(cl, cl.stream != nil && cl.stream.StreamingServer, resp, st)
 	sc.endCall(cl, st)
 }
 
@@ -354,26 +383,20 @@ func (sc *serverConn) runCall(ctx context.Context, cl *serverCall, req *Request,
 // method whose server side does not stream (with the response message), and
 // a closing Data frame for a successful stream of responses.
 func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interface{}, st *status.Status) *status.Status {
-	if st != nil {
-		return sc.sendResponse(cl.id, cl.stats, nil, st)
-	}
-	payload, err := codec{}.marshal(resp)
-	switch {
-	case err != nil:
-		return sc.sendResponse(cl.id, cl.stats, nil, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
-	case !streamingServer:
-		return sc.sendResponse(cl.id, cl.stats, payload, nil)
-	case len(payload) > sc.server.config.maxSend:
-		st := oversizedStatus(len(payload), sc.server.config.maxSend)
-		return sc.sendResponse(cl.id, cl.stats, nil, st)
+	if st != nil || !streamingServer {
+		return sc.sendResponse(cl.id, cl.stats, resp, st)
 	}
 	flags := flagRemoteClosed
+	data := getBuffer()
 	if resp == nil {
 		flags |= flagNoData
+	} else {
+		var err error
+		if data, err = encodeMessage(resp, sc.server.config.maxSend); err != nil {
+			return sc.sendResponse(cl.id, cl.stats, nil, statusOf(err))
+		}
 	}
-	data := getBuffer()
-	*data = append(*data, payload...)
-	cl.stats.sent(len(payload))
+	cl.stats.sent(len(*data))
 	sc.enqueue(outFrame{streamID: cl.id, typ: frameTypeData, flags: flags, data: data})
 	return nil
 }
@@ -419,26 +442,29 @@ func (sc *serverConn) sendStatus(id uint32, st *status.Status) {
 	sc.sendResponse(id, nil, nil, st)
 }
 
-// sendResponse queues the Response frame of stream id and returns the
-// status it carries (nil for OK). A response over the size limit is
-// replaced by a RESOURCE_EXHAUSTED status.
-func (sc *serverConn) sendResponse(id uint32, stats *callStats, payload []byte, st *status.Status) *status.Status {
-	resp := &Response{Payload: payload}
-	if st.Code() != codes.OK {
-		resp.Status = st.Proto()
+// sendResponse queues the Response frame of stream id, with msg encoded in
+// place as its payload, and returns the status it carries (nil for OK). A
+// response over the size limit is replaced by a RESOURCE_EXHAUSTED status,
+// one whose message does not encode by an INTERNAL one.
+func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{}, st *status.Status) *status.Status {
+	if st != nil && st.Code() == codes.OK {
+		st = nil
 	}
-	data := getBuffer()
-	encoded, err := proto.MarshalOptions{}.MarshalAppend(*data, resp)
-	if err == nil && len(encoded) > sc.server.config.maxSend {
-		st = oversizedStatus(len(encoded), sc.server.config.maxSend)
-		encoded, err = proto.MarshalOptions{}.MarshalAppend(encoded[:0], &Response{Status: st.Proto()})
-	}
-	*data = encoded
-	if err != nil {
-		// Only a status whose details cannot be encoded gets here.
+	data, err := encodeResponse(st, msg)
+	switch {
+	case err != nil && msg != nil:
+		st = status.Newf(codes.Internal, "ttrpc: marshal response: %v", err)
+		data, err = encodeResponse(st, nil)
+	case err == nil && len(*data) > sc.server.config.maxSend:
+		st = oversizedStatus(len(*data), sc.server.config.maxSend)
 		releaseBuffer(data)
+		data, err = encodeResponse(st, nil)
+	}
+	if err != nil {
+		// Only a status whose details do not encode gets here.
 		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
 	}
+	encoded := *data
 	stats.sent(len(encoded))
 	sc.enqueue(outFrame{streamID: id, typ: frameTypeResponse, data: data})
 	return st

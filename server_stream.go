@@ -61,5 +61,6 @@ func (ss *serverStream) RecvMsg(m interface{}) error {
 	if err != nil {
 		return err
 	}
-	return codec{}.unmarshal(data, m)
+	defer releaseBuffer(data)
+	return codec{}.unmarshal(*data, m)
 }

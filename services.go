@@ -52,19 +52,20 @@ func (ss *serviceSet) register(name string, desc *ServiceDesc) {
 
 // lookup finds service.method: a unary Method, or a Stream, or an
 // UNIMPLEMENTED status naming the service or the method that is missing.
-func (ss *serviceSet) lookup(service, method string) (Method, *Stream, *status.Status) {
+// The names are the request's bytes; looking them up allocates nothing.
+func (ss *serviceSet) lookup(service, method []byte) (Method, *Stream, *status.Status) {
 	ss.mu.RLock()
-	desc, ok := ss.services[service]
+	desc, ok := ss.services[string(service)]
 	ss.mu.RUnlock()
 	if !ok {
-		return nil, nil, status.Newf(codes.Unimplemented, "service %v", service)
+		return nil, nil, status.Newf(codes.Unimplemented, "service %s", service)
 	}
 	// desc is never changed after register, so it is read without the lock.
-	if m, ok := desc.Methods[method]; ok {
+	if m, ok := desc.Methods[string(method)]; ok {
 		return m, nil, nil
 	}
-	if s, ok := desc.Streams[method]; ok {
+	if s, ok := desc.Streams[string(method)]; ok {
 		return nil, &s, nil
 	}
-	return nil, nil, status.Newf(codes.Unimplemented, "method %v", method)
+	return nil, nil, status.Newf(codes.Unimplemented, "method %s", method)
 }

@@ -3,7 +3,6 @@
 
 package ttrpc
 
-import "sync"
 
 // outFrame is one frame waiting in a connection's send queue. Its data is a
 // pooled buffer that the writer goroutine releases once written.
@@ -25,10 +24,10 @@ const sendQueueLength = 64
 // writeFrames is the loop of a connection's writer goroutine. It writes the
 // frames of queue in order and flushes whenever the queue is empty, so that
 // frames queued together leave in one write. prepare, if set, runs before a
-// frame is written and may drop it (returning false). The loop returns nil
+// frame is written, may change it, and may drop it (returning false). The loop returns nil
 // when done closes, or when drained is closed and every queued frame has
 // been flushed; it returns the first write error.
-func writeFrames(ch *channel, queue <-chan outFrame, done, drained <-chan struct{}, prepare func(*outFrame) bool) error {
+func writeFrames(ch *channel, queue <-chan outFrame, done, drained <-chan struct{}, prepare func(outFrame) (outFrame, bool)) error {
 	for {
 		var f outFrame
 		select {
@@ -48,9 +47,12 @@ func writeFrames(ch *channel, queue <-chan outFrame, done, drained <-chan struct
 				return nil
 			}
 		}
-		if prepare != nil && !prepare(&f) {
-			releaseBuffer(f.data)
-			continue
+		if prepare != nil {
+			var ok bool
+			if f, ok = prepare(f); !ok {
+				releaseBuffer(f.data)
+				continue
+			}
 		}
 		err := ch.send(f.streamID, f.typ, f.flags, *f.data)
 		releaseBuffer(f.data)
@@ -58,28 +60,6 @@ func writeFrames(ch *channel, queue <-chan outFrame, done, drained <-chan struct
 			return err
 		}
 	}
-}
-
-// Buffers for encoded frames. Small buffers are pooled; large ones are left
-// to the garbage collector so that the pool never pins megabytes.
-var bufferPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 512)
-	return &b
-}}
-
-// pooledBufferMax is the largest buffer returned to the pool.
-const pooledBufferMax = 64 << 10
-
-func getBuffer() *[]byte {
-	return bufferPool.Get().(*[]byte)
-}
-
-func releaseBuffer(b *[]byte) {
-	if b == nil || cap(*b) > pooledBufferMax {
-		return
-	}
-	*b = (*b)[:0]
-	bufferPool.Put(b)
 }
 
 // isDone reports whether done is closed.
