@@ -59,11 +59,11 @@ type serverCall struct {
 	recv     *recvQueue // streams only: the client's messages
 	stats    *callStats // nil without a StatsHandler
 
-	env    requestEnvelope    // the request; its slices alias frame
-	frame  *[]byte            // the request frame, released when the handler returns
-	method Method             // a unary call's handler
-	stream *Stream            // a stream's description
-	ctx    context.Context    // the handler's context
+	env    requestEnvelope // the request; its slices alias frame
+	frame  *[]byte         // the request frame, released when the handler returns
+	method Method          // a unary call's handler
+	stream *Stream         // a stream's description
+	ctx    context.Context // the handler's context
 }
 
 // fullMethod is "/" + service + "/" + method, made when needed: for

@@ -3,7 +3,6 @@
 
 package ttrpc
 
-
 // outFrame is one frame waiting in a connection's send queue. Its data is a
 // pooled buffer that the writer goroutine releases once written.
 type outFrame struct {
