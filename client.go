@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/status"
+	"github.com/featherrpc/ttrpc/status/statuspb"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -138,11 +140,26 @@ func (c *Client) call(ctx context.Context, service, method string, req, resp int
 	case err != nil:
 		return errors.Join(ErrProtocol, err)
 	case st.GetCode() != 0:
-		return status.ErrorProto(st)
+		return serverError(ctx, st)
 	case resp == nil:
 		return nil
 	}
 	return c.codec.unmarshal(payload, resp)
+}
+
+// serverError is the error of a call the server failed with st. When the
+// server reports DEADLINE_EXCEEDED or CANCELED and the caller's context has
+// ended that way too, the call fails as if the client had noticed first
+// (both race to end the call), so that errors.Is(err,
+// context.DeadlineExceeded) holds either way.
+func serverError(ctx context.Context, st *statuspb.Status) error {
+	if err := ctx.Err(); err != nil {
+		code := codes.Code(st.GetCode())
+		if code == status.FromContextError(err).Code() {
+			return contextError(err)
+		}
+	}
+	return status.ErrorProto(st)
 }
 
 // callIntercepted is the path of a call through the interceptors, which
@@ -171,7 +188,7 @@ func (c *Client) callIntercepted(ctx context.Context, service, method string, re
 		return err
 	}
 	if st := cresp.GetStatus(); st.GetCode() != 0 {
-		return status.ErrorProto(st)
+		return serverError(ctx, st)
 	}
 	if resp == nil {
 		return nil

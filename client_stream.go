@@ -155,6 +155,9 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 	case err != nil && s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()):
 		return contextError(err)
 	case err != nil:
+		if st, ok := status.FromError(err); ok && s.ctx.Err() != nil && st.Code() == status.FromContextError(s.ctx.Err()).Code() {
+			return contextError(s.ctx.Err()) // the server saw the deadline first: as in serverError
+		}
 		return err
 	}
 	defer releaseBuffer(data)

@@ -422,8 +422,8 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 	if cl.recv != nil {
 		cl.recv.fail(ErrStreamClosed) // frees what the client still sends
 	}
+	cl.stats.end(st.Err()) // before the counts drop, so a zero count means every end was reported
 	sc.server.counts.add(cl.recv != nil, -1)
-	cl.stats.end(st.Err())
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	delete(sc.calls, cl.id)

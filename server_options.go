@@ -218,3 +218,17 @@ func WithServerStatsHandler(h StatsHandler) ServerOpt {
 		return nil
 	}
 }
+
+// ChainServerOpts combines several options into one, applied in order: a
+// package that configures a server in several ways (interceptors and a
+// stats handler, say) can offer a single option.
+func ChainServerOpts(opts ...ServerOpt) ServerOpt {
+	return func(c *serverConfig) error {
+		for _, opt := range opts {
+			if err := opt(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
