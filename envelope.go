@@ -195,16 +195,16 @@ type requestEnvelope struct {
 func decodeRequest(b []byte) (requestEnvelope, error) {
 	var env requestEnvelope
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
-			return env, fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
+			return env, envelopeError(n)
 		}
 		b = b[n:]
 		switch {
 		case num == fieldRequestService && typ == protowire.BytesType:
-			env.service, n = protowire.ConsumeBytes(b)
+			env.service, n = consumeString(b)
 		case num == fieldRequestMethod && typ == protowire.BytesType:
-			env.method, n = protowire.ConsumeBytes(b)
+			env.method, n = consumeString(b)
 		case num == fieldRequestPayload && typ == protowire.BytesType:
 			env.payload, n = protowire.ConsumeBytes(b)
 		case num == fieldRequestTimeout && typ == protowire.VarintType:
@@ -222,12 +222,9 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return env, fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
+			return env, envelopeError(n)
 		}
 		b = b[n:]
-	}
-	if !utf8.Valid(env.service) || !utf8.Valid(env.method) {
-		return env, fmt.Errorf("%w: invalid UTF-8 in service or method name", errMalformedEnvelope)
 	}
 	return env, nil
 }
@@ -236,26 +233,23 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 func decodeKeyValue(b []byte, md *MD) error {
 	var key, value []byte
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
-			return fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
+			return envelopeError(n)
 		}
 		b = b[n:]
 		switch {
 		case num == fieldKeyValueKey && typ == protowire.BytesType:
-			key, n = protowire.ConsumeBytes(b)
+			key, n = consumeString(b)
 		case num == fieldKeyValueValue && typ == protowire.BytesType:
-			value, n = protowire.ConsumeBytes(b)
+			value, n = consumeString(b)
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
+			return envelopeError(n)
 		}
 		b = b[n:]
-	}
-	if !utf8.Valid(key) || !utf8.Valid(value) {
-		return fmt.Errorf("%w: invalid UTF-8 in metadata", errMalformedEnvelope)
 	}
 	if *md == nil {
 		*md = MD{}
@@ -270,7 +264,7 @@ func decodeResponse(b []byte) (*statuspb.Status, []byte, error) {
 	var st *statuspb.Status
 	var payload []byte
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return nil, nil, fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
 		}
@@ -297,4 +291,36 @@ func decodeResponse(b []byte) (*statuspb.Status, []byte, error) {
 		b = b[n:]
 	}
 	return st, payload, nil
+}
+
+// consumeTag is protowire.ConsumeTag that also refuses field numbers above
+// the largest valid one, as proto.Unmarshal does.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1
+	}
+	return num, typ, n
+}
+
+// errInvalidUTF8 is what consumeString reports for a string field that is
+// not valid UTF-8, which proto3 forbids.
+const errInvalidUTF8 = -100
+
+// consumeString consumes a proto3 string field's value: bytes that must be
+// valid UTF-8 (every occurrence is checked, as proto.Unmarshal does).
+func consumeString(b []byte) ([]byte, int) {
+	v, n := protowire.ConsumeBytes(b)
+	if n >= 0 && !utf8.Valid(v) {
+		return nil, errInvalidUTF8
+	}
+	return v, n
+}
+
+// envelopeError describes a negative result of a protowire consume function.
+func envelopeError(n int) error {
+	if n == errInvalidUTF8 {
+		return fmt.Errorf("%w: string field is not valid UTF-8", errMalformedEnvelope)
+	}
+	return fmt.Errorf("%w: %w", errMalformedEnvelope, protowire.ParseError(n))
 }
