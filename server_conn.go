@@ -32,7 +32,8 @@ type serverConn struct {
 	done      chan struct{} // closed by terminate
 	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
 
-	handlers sync.WaitGroup // the request goroutines
+	handlers sync.WaitGroup   // the request goroutines
+	idle     chan *serverCall // idle request goroutines wait here for a call
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -80,6 +81,7 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 		ctx:     ctx,
 		cancel:  cancel,
 		sendq:   make(chan outFrame, sendQueueLength),
+		idle:    make(chan *serverCall),
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
 		calls:   make(map[uint32]*serverCall),
@@ -337,10 +339,46 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
 	sc.mu.Unlock()
-	sc.handlers.Add(1)
-	// Owner: sc.handlers, waited for by serve. runCall exits when the
-	// handler returns.
-	go sc.runCall(cl)
+	sc.dispatch(cl)
+}
+
+// workerIdleTimeout is how long a request goroutine waits for another
+// request once its handler has returned, before it exits.
+const workerIdleTimeout = time.Second
+
+// dispatch runs a call on a goroutine of its own: an idle one that ran an
+// earlier request of this connection, or a new one. Reusing goroutines
+// keeps their grown stacks: a new goroutine's stack grows (and is copied)
+// while the handler decodes its request, which costs more than the rest of
+// a small call.
+func (sc *serverConn) dispatch(cl *serverCall) {
+	select {
+	case sc.idle <- cl:
+	default:
+		sc.handlers.Add(1)
+		// Owner: sc.handlers, waited for by serve. worker exits when it has
+		// been idle for workerIdleTimeout, or when the connection ends.
+		go sc.worker(cl)
+	}
+}
+
+// worker is a request goroutine: it runs its call, then any call that
+// dispatch hands it while it is idle.
+func (sc *serverConn) worker(cl *serverCall) {
+	defer sc.handlers.Done()
+	idle := time.NewTimer(workerIdleTimeout)
+	defer idle.Stop()
+	for {
+		sc.runCall(cl)
+		idle.Reset(workerIdleTimeout)
+		select {
+		case cl = <-sc.idle:
+		case <-idle.C:
+			return
+		case <-sc.done:
+			return
+		}
+	}
 }
 
 // requestContext is the handler's context: the connection's, with the
@@ -358,9 +396,8 @@ func (sc *serverConn) requestContext(env *requestEnvelope) (context.Context, con
 	return context.WithCancel(ctx)
 }
 
-// runCall is a request goroutine: it runs the handler and sends its answer.
+// runCall runs the handler of a call and sends its answer.
 func (sc *serverConn) runCall(cl *serverCall) {
-	defer sc.handlers.Done()
 	defer releaseBuffer(cl.frame) // the request's payload aliases it
 	defer cl.cancel()
 	var resp interface{}
