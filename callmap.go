@@ -174,6 +174,18 @@ func (m *callMap) abandon(c *call) bool {
 	return true
 }
 
+// abandonQueued gives up c only if its request has not been written (it is
+// still queued); it returns whether it did.
+func (m *callMap) abandonQueued(c *call) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c.state != callQueued {
+		return false
+	}
+	c.state = callAbandoned
+	return true
+}
+
 // closeAll closes the map with err and returns every registered call,
 // claimed, for the caller to fail.
 func (m *callMap) closeAll(err error) []*call {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // clientConn is one connection of a Client: the framed channel, the table
@@ -25,25 +26,32 @@ type clientConn struct {
 	// have stopped: it tells the connection's owner.
 	onClosed func(cc *clientConn, cause error)
 
-	closeOnce  sync.Once
-	cause      error         // why the connection ended; written before done closes
-	done       chan struct{} // closed by terminate
-	senderDone chan struct{} // closed when the sender has exited
-	loopsDone  chan struct{} // closed when both goroutines have exited
+	closeOnce sync.Once
+	cause     error         // why the connection ended; written before done closes
+	done      chan struct{} // closed by terminate
+
+	// A failed write ends the sending side only: the receiver goes on
+	// reading the answers already on their way (a server that closed after
+	// answering everything it had read), for at most writeFailLinger.
+	writeErr    error         // written before writeFailed closes
+	writeFailed chan struct{} // closed when a write has failed
+	senderDone  chan struct{} // closed when the sender has exited
+	loopsDone   chan struct{} // closed when both goroutines have exited
 }
 
 // newClientConn starts the goroutines of a connection over conn.
 func newClientConn(conn net.Conn, config *clientConfig, onClosed func(*clientConn, error)) *clientConn {
 	cc := &clientConn{
-		conn:       conn,
-		channel:    newChannel(conn, config.maxRecv, config.maxSend),
-		config:     config,
-		calls:      newCallMap(),
-		sendq:      make(chan outFrame, sendQueueLength),
-		onClosed:   onClosed,
-		done:       make(chan struct{}),
-		senderDone: make(chan struct{}),
-		loopsDone:  make(chan struct{}),
+		conn:        conn,
+		channel:     newChannel(conn, config.maxRecv, config.maxSend),
+		config:      config,
+		calls:       newCallMap(),
+		sendq:       make(chan outFrame, sendQueueLength),
+		onClosed:    onClosed,
+		done:        make(chan struct{}),
+		writeFailed: make(chan struct{}),
+		senderDone:  make(chan struct{}),
+		loopsDone:   make(chan struct{}),
 	}
 	// Owner: cc. sendLoop exits when cc.done closes or a write fails;
 	// receiveLoop exits when the connection fails or closes, then waits for
@@ -57,9 +65,14 @@ func newClientConn(conn net.Conn, config *clientConfig, onClosed func(*clientCon
 // enqueue hands a frame to the sender, or gives up when the context or the
 // connection ends first.
 func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
-	if isDone(cc.done) { // a closed connection queues nothing, even with room in the queue
+	// A closed connection queues nothing, even with room in the queue.
+	switch {
+	case isDone(cc.done):
 		releaseBuffer(f.data)
 		return closedError(cc.cause)
+	case isDone(cc.writeFailed):
+		releaseBuffer(f.data)
+		return closedError(cc.writeErr)
 	}
 	select {
 	case cc.sendq <- f:
@@ -70,6 +83,9 @@ func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 	case <-cc.done:
 		releaseBuffer(f.data)
 		return closedError(cc.cause)
+	case <-cc.writeFailed:
+		releaseBuffer(f.data)
+		return closedError(cc.writeErr)
 	}
 }
 
@@ -78,13 +94,23 @@ func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 // must not be recycled then.
 func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed bool) {
 	var giveUp error
-	select {
-	case <-cl.done:
-		return cl.err, true
-	case <-ctx.Done():
-		giveUp = contextError(ctx.Err())
-	case <-cc.done:
-		giveUp = closedError(cc.cause)
+	writeFailed := cc.writeFailed
+	for giveUp == nil {
+		select {
+		case <-cl.done:
+			return cl.err, true
+		case <-ctx.Done():
+			giveUp = contextError(ctx.Err())
+		case <-cc.done:
+			giveUp = closedError(cc.cause)
+		case <-writeFailed:
+			// A request that never went out gets no answer; one that did
+			// may still get its answer.
+			if cc.calls.abandonQueued(cl) {
+				return closedError(cc.writeErr), false
+			}
+			writeFailed = nil
+		}
 	}
 	if cc.calls.abandon(cl) {
 		return giveUp, false
@@ -98,10 +124,23 @@ func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed 
 func (cc *clientConn) sendLoop() {
 	defer close(cc.senderDone)
 	err := writeFrames(cc.channel, cc.sendq, cc.done, nil, cc.registerRequest)
-	if err != nil {
+	if err == nil {
+		return
+	}
+	cc.writeErr = err
+	close(cc.writeFailed)
+	linger := time.NewTimer(writeFailLinger)
+	defer linger.Stop()
+	select {
+	case <-cc.done: // the receiver has read to the end
+	case <-linger.C:
 		cc.terminate(err)
 	}
 }
+
+// writeFailLinger bounds how long a connection whose writes fail goes on
+// reading answers to requests it has sent.
+const writeFailLinger = time.Second
 
 // registerRequest gives a request frame its stream id (registering its
 // call), and a data frame the id of its stream. Frames of abandoned calls,

@@ -72,8 +72,14 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 		s.call.stats.end(err)
 	}
 	// The watch needs no goroutine until ctx ends; it frees the stream's
-	// entry then, whether or not anybody reads or writes it.
-	s.call.stopWatch = context.AfterFunc(ctx, s.abandonCanceled)
+	// entry then, whether or not anybody reads or writes it. It waits until
+	// stopWatch is set, which finish reads.
+	armed := make(chan struct{})
+	s.call.stopWatch = context.AfterFunc(ctx, func() {
+		<-armed
+		s.abandonCanceled()
+	})
+	close(armed)
 	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
 		s.call.finish(err)
 		return nil, err

@@ -148,8 +148,8 @@ func FuzzDecodeRequestMatchesProto(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte{})
 	f.Add(protowire.AppendTag(seed, 9, protowire.Fixed32Type)) // an unknown field at the end, truncated
-	f.Add(append(seed, 0x0a, 0x01, 'X'))                        // a repeated scalar: the last wins
-	f.Add([]byte{0x08, 0x01})                                   // service with the wrong wire type
+	f.Add(append(seed, 0x0a, 0x01, 'X'))                       // a repeated scalar: the last wins
+	f.Add([]byte{0x08, 0x01})                                  // service with the wrong wire type
 	f.Fuzz(func(t *testing.T, b []byte) {
 		env, err := decodeRequest(b)
 		want := &Request{}

@@ -12,22 +12,19 @@ import (
 )
 
 // Flow policy for stream messages that the stream's reader has not taken
-// yet. The protocol has no flow control, so the connection's reader
-// goroutine appends each message to its stream's queue and moves on: a
-// stream whose reader is busy or gone does not hold up the other calls and
-// streams of the connection.
+// yet. The protocol has no flow control, and the connection's reader
+// goroutine never waits for a stream's reader: it appends each message to
+// its stream's queue and moves on, so that a stream whose reader is slow or
+// gone never holds up the other calls and streams of the connection. The
+// slow stream fails instead:
 //
 //   - A stream buffers up to size messages freely.
 //   - Past size, its reader must keep taking messages: if it takes none for
 //     wait, the stream fails with ErrStreamFull and its memory is freed. A
-//     stream nobody reads therefore costs the connection nothing more than
-//     wait.
-//   - A reader that does keep taking messages, only slower than they come,
-//     may let its queue grow to queueMemoryMax bytes. Beyond that the
-//     connection's reader waits for it — back-pressure through the socket,
-//     as the protocol intends — until it takes a message (or stalls for
-//     wait and fails). Memory per stream is bounded, and a fast sender is
-//     slowed down rather than failed.
+//     stream nobody reads therefore costs nothing more than wait.
+//   - Whatever the reader does, a stream never buffers more than
+//     queueMemoryMax bytes: a reader that falls that far behind its sender
+//     fails the stream at once with ErrStreamFull.
 const (
 	// defaultStreamBufferSize is the number of messages a stream buffers
 	// freely: enough to absorb a burst while its reader is briefly busy.
@@ -38,7 +35,8 @@ const (
 	// abandoned stream is failed (and its memory freed) quickly.
 	defaultStreamFullWait = time.Second
 	// queueMemoryMax bounds the memory of one stream's queue (a single
-	// message always fits).
+	// message always fits): 16 MiB, four of the largest messages other
+	// peers send.
 	queueMemoryMax = 4 * frameLengthMax
 	// queuedMessageOverhead is what a queued message costs besides its
 	// bytes: its slice header and allocation.
@@ -57,48 +55,33 @@ type recvQueue struct {
 	wake   chan struct{}
 
 	mu sync.Mutex
-	// room is signalled (with mu) when the queue shrinks or ends; push
-	// waits on it while the queue is over queueMemoryMax.
-	room *sync.Cond
 	// guarded by mu:
 	msgs            []*[]byte   // pooled buffers, owned by the queue until taken
 	cost            int         // bytes of msgs plus queuedMessageOverhead each
 	endErr          error       // set once the stream's sender has finished or the stream failed
 	timer           *time.Timer // runs while the queue is over size, restarted when the reader takes a message
 	timerGeneration uint64      // tells a stale timer's expire from the current one
-	blocked         bool        // push is waiting for room
 }
 
 func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
-	q := &recvQueue{size: size, wait: wait, onFull: onFull, wake: make(chan struct{}, 1)}
-	q.room = sync.NewCond(&q.mu)
-	return q
+	return &recvQueue{size: size, wait: wait, onFull: onFull, wake: make(chan struct{}, 1)}
 }
 
-// push appends a message (a pooled buffer, which the queue now owns). While the queue is
-// over its memory bound it waits for the stream's reader, and returns
-// ErrStreamFull if the stream fails meanwhile. Messages pushed after the end
-// are dropped.
+// push appends a message (a pooled buffer, which the queue now owns). It
+// never waits. Over the memory bound it fails the queue and returns
+// ErrStreamFull; messages pushed after the end are dropped.
 func (q *recvQueue) push(msg *[]byte) error {
 	cost := len(*msg) + queuedMessageOverhead
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.endErr == nil && len(q.msgs) > 0 && q.cost+cost > queueMemoryMax {
-		// The stall timer runs while the connection's reader waits here:
-		// if the stream's reader takes nothing for wait, the stream fails.
-		q.blocked = true
-		if q.timer == nil {
-			q.armTimerLocked()
-		}
-		q.room.Wait()
-		q.blocked = false
-	}
 	if q.endErr != nil {
 		releaseBuffer(msg)
-		if errors.Is(q.endErr, ErrStreamFull) {
-			return ErrStreamFull
-		}
 		return nil
+	}
+	if len(q.msgs) > 0 && q.cost+cost > queueMemoryMax {
+		releaseBuffer(msg)
+		q.failLocked(ErrStreamFull)
+		return ErrStreamFull
 	}
 	q.msgs = append(q.msgs, msg)
 	q.cost += cost
@@ -123,7 +106,6 @@ func (q *recvQueue) pushLast(msg *[]byte) {
 	q.endErr = io.EOF
 	q.stopTimerLocked()
 	q.signal()
-	q.room.Broadcast()
 }
 
 // armTimerLocked starts (or restarts) the wait for the reader's progress.
@@ -138,8 +120,7 @@ func (q *recvQueue) armTimerLocked() {
 // its reader taking a message.
 func (q *recvQueue) expire(generation uint64) {
 	q.mu.Lock()
-	behind := len(q.msgs) > q.size || q.blocked
-	full := q.timer != nil && generation == q.timerGeneration && behind && q.endErr == nil
+	full := q.timer != nil && generation == q.timerGeneration && len(q.msgs) > q.size && q.endErr == nil
 	if full {
 		q.failLocked(ErrStreamFull)
 	}
@@ -158,7 +139,6 @@ func (q *recvQueue) end(err error) {
 		q.endErr = err
 		q.stopTimerLocked()
 		q.signal()
-		q.room.Broadcast()
 	}
 }
 
@@ -183,7 +163,6 @@ func (q *recvQueue) failLocked(err error) {
 	q.cost = 0
 	q.stopTimerLocked()
 	q.signal()
-	q.room.Broadcast()
 }
 
 // ended reports whether the queue has its end (messages may still wait).
@@ -209,6 +188,10 @@ func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) (*[]byte, err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-stop:
+			// What arrived before the connection ended still counts.
+			if msg, err, ok := q.take(); ok {
+				return msg, err
+			}
 			return nil, errQueueStopped
 		}
 	}
@@ -235,7 +218,6 @@ func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	default:
 		q.armTimerLocked() // progress: the reader gets a new wait
 	}
-	q.room.Broadcast()
 	return msg, nil, true
 }
 
