@@ -97,42 +97,61 @@ func BenchmarkUnaryParallel(b *testing.B) {
 	}
 }
 
-// BenchmarkServerStream measures 1 KiB messages on a server stream.
+// BenchmarkServerStream measures 1 KiB messages on server streams of
+// 1000 messages each.
 func BenchmarkServerStream(b *testing.B) {
-	c := benchPair(b)
-	b.ReportAllocs()
-	b.SetBytes(1024)
-	cs, err := c.NewStream(context.Background(), echoDesc, streamService, "Echo", nil)
+	s, err := NewServer(WithServerLogger(quietLogger))
 	if err != nil {
 		b.Fatal(err)
 	}
 	msg := &wrapperspb.BytesValue{Value: make([]byte, 1024)}
-	done := make(chan error, 1)
-	go func() {
-		for range b.N {
-			if err := cs.SendMsg(msg); err != nil {
-				done <- err
-				return
+	s.RegisterService("bench.Streams", &ServiceDesc{Streams: map[string]Stream{
+		"Send": {StreamingServer: true, Handler: func(ctx context.Context, ss StreamServer) (interface{}, error) {
+			n := &wrapperspb.Int64Value{}
+			if err := ss.RecvMsg(n); err != nil {
+				return nil, err
+			}
+			for range n.Value {
+				if err := ss.SendMsg(msg); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
+	}})
+	path := benchSocketPath(b)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(context.Background(), l)
+	defer s.Close()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewClient(conn, WithClientLogger(quietLogger))
+	defer c.Close()
+	b.ReportAllocs()
+	b.SetBytes(1024)
+	b.ResetTimer()
+	got := &wrapperspb.BytesValue{}
+	for left := b.N; left > 0; left -= 1000 {
+		n := min(left, 1000)
+		cs, err := c.NewStream(context.Background(), divideDesc, "bench.Streams", "Send", wrapperspb.Int64(int64(n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range n {
+			if err := cs.RecvMsg(got); err != nil {
+				b.Fatal(err)
 			}
 		}
-		done <- cs.CloseSend()
-	}()
-	got := &wrapperspb.BytesValue{}
-	for range b.N {
-		if err := cs.RecvMsg(got); err != nil {
+		if err := cs.RecvMsg(got); err != io.EOF {
 			b.Fatal(err)
 		}
 	}
-	if err := cs.RecvMsg(got); err != io.EOF {
-		b.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
 }
-
-func testingProcs() int      { return runtimeGOMAXPROCS() }
-func runtimeGOMAXPROCS() int { return runtime.GOMAXPROCS(0) }
 
 // BenchmarkPool compares a dialing client with one connection and with a
 // pool of four (both policies) at 1, 64 and 256 concurrent callers,
@@ -204,3 +223,4 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+func testingProcs() int { return runtime.GOMAXPROCS(0) }

@@ -127,6 +127,10 @@ var errOptionTwice = errors.New("ttrpc: option may be given only once")
 // errBadOption is returned by NewServer for an option value out of range.
 var errBadOption = errors.New("ttrpc: invalid option")
 
+// errContextDone is an internal signal: a frame was not sent because the
+// sender's context ended first.
+var errContextDone = errors.New("ttrpc: context done")
+
 // errNilHandshakeConn ends a connection whose Handshaker returned no
 // connection and no error.
 var errNilHandshakeConn = errors.New("ttrpc: handshaker returned a nil connection")

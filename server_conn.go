@@ -44,6 +44,8 @@ type serverConn struct {
 
 	reported atomic.Bool // the connection's opening went to the StatsHandler
 
+	out sharedChannel // the write side: the writer goroutine and direct writers
+
 	// owned by the serve goroutine (the reader):
 	channel      *channel
 	lastStreamID uint32
@@ -108,6 +110,7 @@ func (sc *serverConn) serve() {
 	sc.reported.Store(true)
 	sc.ctx = withHandshakeInfo(sc.ctx, info)
 	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
+	sc.out.ch = sc.channel
 
 	writerDone := make(chan struct{})
 	// Owner: sc. writeLoop exits when sc.done closes, a write fails, or the
@@ -160,7 +163,7 @@ func (sc *serverConn) setConn(conn net.Conn) bool {
 // writeLoop is the writer goroutine.
 func (sc *serverConn) writeLoop(writerDone chan<- struct{}) {
 	defer close(writerDone)
-	err := writeFrames(sc.channel, sc.sendq, sc.done, sc.drained, nil)
+	err := writeFrames(&sc.out, sc.sendq, sc.done, sc.drained, nil)
 	if err == nil {
 		err = ErrServerClosed // drained during shutdown, or already terminated
 	}
@@ -510,16 +513,37 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{},
 // enqueue hands a frame to the writer; it is dropped if the connection
 // ends first.
 func (sc *serverConn) enqueue(f outFrame) bool {
+	return sc.sendFrame(nil, f) == nil
+}
+
+// sendFrame writes f directly when the writer is idle, or queues it for the
+// writer; it gives up (dropping f) when the connection ends, or when done
+// (the caller's context, may be nil) ends first, with errStreamGone or that
+// context's error.
+func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame) error {
 	if isDone(sc.done) {
 		releaseBuffer(f.data)
-		return false
+		return ErrStreamClosed
 	}
+	if handled, err := sc.out.tryDirect(f); handled {
+		if err != nil {
+			sc.terminate(err)
+			return ErrStreamClosed
+		}
+		return nil
+	}
+	sc.out.pending.Add(1)
 	select {
 	case sc.sendq <- f:
-		return true
+		return nil
 	case <-sc.done:
+		sc.out.pending.Add(-1)
 		releaseBuffer(f.data)
-		return false
+		return ErrStreamClosed
+	case <-done:
+		sc.out.pending.Add(-1)
+		releaseBuffer(f.data)
+		return errContextDone
 	}
 }
 

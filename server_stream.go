@@ -34,19 +34,14 @@ func (ss *serverStream) SendMsg(m interface{}) error {
 		return err
 	}
 	ss.call.stats.sent(len(*data))
-	select {
-	case ss.conn.sendq <- outFrame{streamID: ss.call.id, typ: frameTypeData, data: data}:
+	err = ss.conn.sendFrame(ss.ctx.Done(), outFrame{streamID: ss.call.id, typ: frameTypeData, data: data})
+	switch {
+	case err == nil:
 		return nil
-	case <-ss.ctx.Done():
-		releaseBuffer(data)
-		if ss.call.answered.Load() {
-			return ErrStreamClosed
-		}
+	case errors.Is(err, errContextDone) && !ss.call.answered.Load():
 		return ss.ctx.Err()
-	case <-ss.conn.done:
-		releaseBuffer(data)
-		return ErrStreamClosed
 	}
+	return ErrStreamClosed
 }
 
 // RecvMsg waits for the client's next message and decodes it into m. It
