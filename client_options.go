@@ -18,7 +18,7 @@ type clientConfig struct {
 	unaryChain        []UnaryClientInterceptor // set by WithChainUnaryClientInterceptor
 	streamInterceptor ClientStreamInterceptor
 	streamChain       []ClientStreamInterceptor
-	logger            *slog.Logger
+	logger            logger
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
@@ -29,7 +29,7 @@ type clientConfig struct {
 func defaultClientConfig() clientConfig {
 	return clientConfig{
 		onClose: func() {},
-		logger:  slog.Default(),
+		logger:  stdLogger{},
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
 
@@ -70,7 +70,8 @@ func WithChainUnaryClientInterceptor(interceptors ...UnaryClientInterceptor) Cli
 
 // WithClientLogger sets the logger for the client's connection events.
 // Expected events (the server going away) are logged at debug level.
-// Default: slog.Default().
+// Default: warnings and errors to the standard log package (which follows
+// slog.SetDefault), debug messages dropped.
 func WithClientLogger(logger *slog.Logger) ClientOpts {
 	return func(c *Client) {
 		if logger != nil {

@@ -19,7 +19,7 @@ type serverConfig struct {
 	unaryChain        []UnaryServerInterceptor
 	streamInterceptor StreamServerInterceptor
 	streamChain       []StreamServerInterceptor
-	logger            *slog.Logger
+	logger            logger
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
@@ -40,7 +40,7 @@ const (
 
 func defaultServerConfig() serverConfig {
 	return serverConfig{
-		logger:  slog.Default(),
+		logger:  stdLogger{},
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
 
@@ -90,7 +90,8 @@ func WithChainUnaryServerInterceptor(interceptors ...UnaryServerInterceptor) Ser
 
 // WithServerLogger sets the logger for the server's events: handler panics
 // at error level, failed handshakes and broken connections at warning
-// level, clients going away at debug level. Default: slog.Default().
+// level, clients going away at debug level. Default: warnings and errors to the standard log package (which follows
+// slog.SetDefault), debug messages dropped.
 func WithServerLogger(logger *slog.Logger) ServerOpt {
 	return func(c *serverConfig) error {
 		if logger != nil {
