@@ -87,8 +87,12 @@ func (codec) unmarshal(p []byte, msg interface{}) error {
 // encodeMessage encodes msg into a pooled buffer, refusing a message over
 // limit bytes with an *OversizedMessageErr.
 func encodeMessage(msg interface{}, limit int) (*[]byte, error) {
-	data := getBuffer()
-	encoded, err := appendMessage(*data, msg)
+	size, err := messageSize(msg)
+	if err != nil {
+		return nil, err
+	}
+	data := getBufferCap(size)
+	encoded, err := appendMessageSized(*data, msg)
 	*data = encoded
 	if err == nil && len(encoded) > limit {
 		err = oversizedMessageError(len(encoded), limit)

@@ -56,7 +56,8 @@ type recvQueue struct {
 
 	mu sync.Mutex
 	// guarded by mu:
-	msgs            []*[]byte   // pooled buffers, owned by the queue until taken
+	msgs            []*[]byte   // pooled buffers, owned by the queue until taken; msgs[head:] wait
+	head            int         // the next message to take
 	cost            int         // bytes of msgs plus queuedMessageOverhead each
 	endErr          error       // set once the stream's sender has finished or the stream failed
 	timer           *time.Timer // runs while the queue is over size, restarted when the reader takes a message
@@ -78,18 +79,23 @@ func (q *recvQueue) push(msg *[]byte) error {
 		releaseBuffer(msg)
 		return nil
 	}
-	if len(q.msgs) > 0 && q.cost+cost > queueMemoryMax {
+	if q.queued() > 0 && q.cost+cost > queueMemoryMax {
 		releaseBuffer(msg)
 		q.failLocked(ErrStreamFull)
 		return ErrStreamFull
 	}
 	q.msgs = append(q.msgs, msg)
 	q.cost += cost
-	if len(q.msgs) > q.size && q.timer == nil {
+	if q.queued() > q.size && q.timer == nil {
 		q.armTimerLocked()
 	}
 	q.signal()
 	return nil
+}
+
+// queued returns the number of messages waiting; mu must be held.
+func (q *recvQueue) queued() int {
+	return len(q.msgs) - q.head
 }
 
 // pushLast appends a message that is also the last: the queue has its end
@@ -120,7 +126,7 @@ func (q *recvQueue) armTimerLocked() {
 // its reader taking a message.
 func (q *recvQueue) expire(generation uint64) {
 	q.mu.Lock()
-	full := q.timer != nil && generation == q.timerGeneration && len(q.msgs) > q.size && q.endErr == nil
+	full := q.timer != nil && generation == q.timerGeneration && q.queued() > q.size && q.endErr == nil
 	if full {
 		q.failLocked(ErrStreamFull)
 	}
@@ -150,16 +156,16 @@ func (q *recvQueue) fail(err error) {
 }
 
 func (q *recvQueue) failLocked(err error) {
-	if q.endErr != nil && len(q.msgs) == 0 {
+	if q.endErr != nil && q.queued() == 0 {
 		return
 	}
 	if q.endErr == nil {
 		q.endErr = err
 	}
-	for _, msg := range q.msgs {
+	for _, msg := range q.msgs[q.head:] {
 		releaseBuffer(msg)
 	}
-	q.msgs = nil
+	q.msgs, q.head = nil, 0
 	q.cost = 0
 	q.stopTimerLocked()
 	q.signal()
@@ -202,18 +208,18 @@ func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) (*[]byte, err
 func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.msgs) == 0 {
+	if q.queued() == 0 {
 		return nil, q.endErr, q.endErr != nil
 	}
-	msg = q.msgs[0]
-	q.msgs[0] = nil
-	q.msgs = q.msgs[1:]
+	msg = q.msgs[q.head]
+	q.msgs[q.head] = nil
+	q.head++
 	q.cost -= len(*msg) + queuedMessageOverhead
-	switch {
-	case len(q.msgs) == 0:
-		q.msgs = nil // let the backing array go
+	switch left := q.queued(); {
+	case left == 0:
+		q.msgs, q.head = q.msgs[:0], 0 // keep the array for the next messages
 		q.stopTimerLocked()
-	case len(q.msgs) <= q.size:
+	case left <= q.size:
 		q.stopTimerLocked()
 	default:
 		q.armTimerLocked() // progress: the reader gets a new wait

@@ -32,8 +32,9 @@ type serverConn struct {
 	done      chan struct{} // closed by terminate
 	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
 
-	handlers sync.WaitGroup   // the request goroutines
-	idle     chan *serverCall // idle request goroutines wait here for a call
+	handlers    sync.WaitGroup   // the request goroutines
+	idle        chan *serverCall // idle request goroutines wait here for a call
+	idleWorkers atomic.Int32     // request goroutines waiting on idle
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -345,9 +346,11 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.dispatch(cl)
 }
 
-// workerIdleTimeout is how long a request goroutine waits for another
-// request once its handler has returned, before it exits.
-const workerIdleTimeout = time.Second
+// maxIdleWorkers is how many request goroutines of a connection may wait
+// for another request once their handler has returned; the others exit.
+// Enough to serve a steady stream of concurrent calls without starting a
+// goroutine each time, few enough that an idle connection keeps little.
+const maxIdleWorkers = 8
 
 // dispatch runs a call on a goroutine of its own: an idle one that ran an
 // earlier request of this connection, or a new one. Reusing goroutines
@@ -359,8 +362,9 @@ func (sc *serverConn) dispatch(cl *serverCall) {
 	case sc.idle <- cl:
 	default:
 		sc.handlers.Add(1)
-		// Owner: sc.handlers, waited for by serve. worker exits when it has
-		// been idle for workerIdleTimeout, or when the connection ends.
+		// Owner: sc.handlers, waited for by serve. worker exits when its
+		// call is done and maxIdleWorkers others are idle, or when the
+		// connection ends.
 		go sc.worker(cl)
 	}
 }
@@ -369,16 +373,17 @@ func (sc *serverConn) dispatch(cl *serverCall) {
 // dispatch hands it while it is idle.
 func (sc *serverConn) worker(cl *serverCall) {
 	defer sc.handlers.Done()
-	idle := time.NewTimer(workerIdleTimeout)
-	defer idle.Stop()
 	for {
 		sc.runCall(cl)
-		idle.Reset(workerIdleTimeout)
+		if sc.idleWorkers.Add(1) > maxIdleWorkers {
+			sc.idleWorkers.Add(-1)
+			return
+		}
 		select {
 		case cl = <-sc.idle:
-		case <-idle.C:
-			return
+			sc.idleWorkers.Add(-1)
 		case <-sc.done:
+			sc.idleWorkers.Add(-1)
 			return
 		}
 	}
