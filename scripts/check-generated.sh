@@ -6,6 +6,7 @@
 #   - the test protos and recorded requests of the plugin:
 #       ./cmd/protoc-gen-go-ttrpc/internal/testprotos/generate.sh
 #   - the interop module's stubs (ours and containerd's): ./interop/generate.sh
+#   - the benchmark module's messages: ./bench/generate.sh
 # On a fresh Debian machine it installs protoc and the well-known .proto
 # files with apt-get (as root, or through sudo); protoc-gen-go is built at the
 # version in go.mod. The checked-in code was made with Debian bookworm's
@@ -54,6 +55,7 @@ before=$(fingerprint)
 ./example/generate.sh
 ./cmd/protoc-gen-go-ttrpc/internal/testprotos/generate.sh
 ./interop/generate.sh
+./bench/generate.sh
 if [ "$(fingerprint)" != "$before" ]; then
   echo "FAIL: regenerating changed the checked-in code; run scripts/check-generated.sh and commit the result:"
   git status --short
