@@ -54,9 +54,9 @@ func benchSocketPath(b *testing.B) string {
 	return dir + "/s"
 }
 
-// BenchmarkUnary measures one round trip of an Echo call, client and server
+// BenchmarkRoundTrip measures one round trip of an Echo call, client and server
 // in one process, for several payload sizes.
-func BenchmarkUnary(b *testing.B) {
+func BenchmarkRoundTrip(b *testing.B) {
 	for _, size := range []int{64, 4 << 10, 1 << 20} {
 		b.Run(fmt.Sprint(size), func(b *testing.B) {
 			c := benchPair(b)
@@ -74,9 +74,9 @@ func BenchmarkUnary(b *testing.B) {
 	}
 }
 
-// BenchmarkUnaryParallel measures throughput with many concurrent callers
+// BenchmarkConcurrent measures throughput with many concurrent callers
 // on one connection.
-func BenchmarkUnaryParallel(b *testing.B) {
+func BenchmarkConcurrent(b *testing.B) {
 	for _, callers := range []int{16, 256} {
 		b.Run(fmt.Sprint(callers), func(b *testing.B) {
 			c := benchPair(b)
@@ -97,9 +97,9 @@ func BenchmarkUnaryParallel(b *testing.B) {
 	}
 }
 
-// BenchmarkServerStream measures 1 KiB messages on server streams of
+// BenchmarkStream measures 1 KiB messages on server streams of
 // 1000 messages each.
-func BenchmarkServerStream(b *testing.B) {
+func BenchmarkStream(b *testing.B) {
 	s, err := NewServer(WithServerLogger(quietLogger))
 	if err != nil {
 		b.Fatal(err)
