@@ -1,0 +1,258 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
+)
+
+// The calls of a server connection: each runs on a request goroutine,
+// which sends its answer (directly when the writer is idle, else through
+// the writer's queue).
+
+// maxIdleWorkers is how many request goroutines of a connection may wait
+// for another request once their handler has returned; the others exit.
+// Enough to serve a steady stream of concurrent calls without starting a
+// goroutine each time, few enough that an idle connection keeps little.
+const maxIdleWorkers = 8
+
+// startCall registers a call and runs it on its own goroutine. For a
+// stream, the request's message is the first message the handler receives
+// when the method's client side does not stream.
+func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
+	cl.ctx, cl.cancel = sc.requestContext(&cl.env)
+	stream := cl.stream
+	sc.server.counts.add(stream != nil, 1)
+	if handler := sc.server.config.stats; handler != nil {
+		var streamingClient, streamingServer bool
+		if stream != nil {
+			streamingClient, streamingServer = stream.StreamingClient, stream.StreamingServer
+		}
+		cl.stats = beginCallStats(handler, ServerSide, cl.fullMethod(), streamingClient, streamingServer)
+		cl.stats.received(int(h.Length))
+	}
+	if stream != nil {
+		config := &sc.server.config
+		cl.recv = newRecvQueue(config.streamBufferSize, config.streamFullWait, func() {
+			sc.failCall(cl, status.New(codes.ResourceExhausted, ErrStreamFull.Error()))
+		})
+		if payload := cl.env.payload; !stream.StreamingClient || len(payload) > 0 {
+			msg := getBufferLen(len(payload))
+			copy(*msg, payload)
+			cl.recv.push(msg)
+		}
+		if h.Flags&flagRemoteOpen == 0 {
+			cl.recv.end(io.EOF)
+		}
+	}
+	sc.mu.Lock()
+	sc.calls[cl.id] = cl
+	sc.mu.Unlock()
+	sc.dispatch(cl)
+}
+
+// dispatch runs a call on a goroutine of its own: an idle one that ran an
+// earlier request of this connection, or a new one. Reusing goroutines
+// keeps their grown stacks: a new goroutine's stack grows (and is copied)
+// while the handler decodes its request, which costs more than the rest of
+// a small call.
+func (sc *serverConn) dispatch(cl *serverCall) {
+	select {
+	case sc.idle <- cl:
+	default:
+		sc.handlers.Add(1)
+		// Owner: sc.handlers, waited for by serve. worker exits when its
+		// call is done and maxIdleWorkers others are idle, or when the
+		// connection ends.
+		go sc.worker(cl)
+	}
+}
+
+// worker is a request goroutine: it runs its call, then any call that
+// dispatch hands it while it is idle.
+func (sc *serverConn) worker(cl *serverCall) {
+	defer sc.handlers.Done()
+	for {
+		sc.runCall(cl)
+		if sc.idleWorkers.Add(1) > maxIdleWorkers {
+			sc.idleWorkers.Add(-1)
+			return
+		}
+		select {
+		case cl = <-sc.idle:
+			sc.idleWorkers.Add(-1)
+		case <-sc.done:
+			sc.idleWorkers.Add(-1)
+			return
+		}
+	}
+}
+
+// requestContext is the handler's context: the connection's, with the
+// request's metadata and deadline.
+func (sc *serverConn) requestContext(env *requestEnvelope) (context.Context, context.CancelFunc) {
+	ctx := sc.ctx
+	if env.metadata != nil {
+		ctx = WithMetadata(ctx, env.metadata)
+	}
+	if env.timeoutNano != 0 {
+		// A negative timeout (a peer whose deadline had passed when it sent
+		// the request) gives an expired context, as in containerd's ttrpc.
+		return context.WithTimeout(ctx, time.Duration(env.timeoutNano))
+	}
+	return context.WithCancel(ctx)
+}
+
+// runCall runs the handler of a call and sends its answer.
+func (sc *serverConn) runCall(cl *serverCall) {
+	defer releaseBuffer(cl.frame) // the request's payload aliases it
+	defer cl.cancel()
+	var resp interface{}
+	var st *status.Status
+	if cl.stream != nil {
+		ss := &serverStream{conn: sc, call: cl, ctx: cl.ctx, streamingServer: cl.stream.StreamingServer}
+		resp, st = sc.server.runStream(cl, ss)
+	} else {
+		resp, st = sc.server.runUnary(cl)
+	}
+	if !cl.answered.CompareAndSwap(false, true) {
+		return // failed early by the reader, which has answered already
+	}
+	st = sc.answer(cl, cl.stream != nil && cl.stream.StreamingServer, resp, st)
+	sc.endCall(cl, st)
+}
+
+// answer sends the final frame of a call and returns the status it
+// carried (nil for OK): a Response with the status for a failure or for a
+// method whose server side does not stream (with the response message), and
+// a closing Data frame for a successful stream of responses.
+func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interface{}, st *status.Status) *status.Status {
+	if st != nil || !streamingServer {
+		return sc.sendResponse(cl.id, cl.stats, resp, st)
+	}
+	flags := flagRemoteClosed
+	data := getBuffer()
+	if resp == nil {
+		flags |= flagNoData
+	} else {
+		var err error
+		if data, err = encodeMessage(resp, sc.server.config.maxSend); err != nil {
+			return sc.sendResponse(cl.id, cl.stats, nil, statusOf(err))
+		}
+	}
+	cl.stats.sent(len(*data))
+	sc.enqueue(outFrame{streamID: cl.id, typ: frameTypeData, flags: flags, data: data})
+	return nil
+}
+
+// failCall answers a call in flight with st and cancels its handler, whose
+// own answer is then dropped. It returns false, doing nothing, when the call
+// has been answered already.
+func (sc *serverConn) failCall(cl *serverCall, st *status.Status) bool {
+	if !cl.answered.CompareAndSwap(false, true) {
+		return false
+	}
+	cl.cancel()
+	if cl.recv != nil {
+		cl.recv.fail(ErrStreamClosed)
+	}
+	sc.endCall(cl, sc.sendResponse(cl.id, cl.stats, nil, st))
+	return true
+}
+
+// endCall forgets an answered call, whose final status was st; during
+// shutdown the last one lets the connection drain and close.
+func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
+	if cl.recv != nil {
+		cl.recv.fail(ErrStreamClosed) // frees what the client still sends
+	}
+	cl.stats.end(st.Err()) // before the counts drop, so a zero count means every end was reported
+	sc.server.counts.add(cl.recv != nil, -1)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	delete(sc.calls, cl.id)
+	sc.drainIfIdleLocked()
+}
+
+func (sc *serverConn) lookupCall(id uint32) *serverCall {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.calls[id]
+}
+
+// sendStatus answers stream id, which has no call in flight, with a
+// Response carrying only st.
+func (sc *serverConn) sendStatus(id uint32, st *status.Status) {
+	sc.sendResponse(id, nil, nil, st)
+}
+
+// sendResponse queues the Response frame of stream id, with msg encoded in
+// place as its payload, and returns the status it carries (nil for OK). A
+// response over the size limit is replaced by a RESOURCE_EXHAUSTED status,
+// one whose message does not encode by an INTERNAL one.
+func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{}, st *status.Status) *status.Status {
+	if st != nil && st.Code() == codes.OK {
+		st = nil
+	}
+	data, err := encodeResponse(st, msg)
+	switch {
+	case err != nil && msg != nil:
+		st = status.Newf(codes.Internal, "ttrpc: marshal response: %v", err)
+		data, err = encodeResponse(st, nil)
+	case err == nil && len(*data) > sc.server.config.maxSend:
+		st = oversizedStatus(len(*data), sc.server.config.maxSend)
+		releaseBuffer(data)
+		data, err = encodeResponse(st, nil)
+	}
+	if err != nil {
+		// Only a status whose details do not encode gets here.
+		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: encode response: %v", err))
+	}
+	encoded := *data
+	stats.sent(len(encoded))
+	sc.enqueue(outFrame{streamID: id, typ: frameTypeResponse, data: data})
+	return st
+}
+
+// enqueue hands a frame to the writer; it is dropped if the connection
+// ends first.
+func (sc *serverConn) enqueue(f outFrame) bool {
+	return sc.sendFrame(nil, f) == nil
+}
+
+// sendFrame writes f directly when the writer is idle, or queues it for the
+// writer; it gives up (dropping f) when the connection ends, or when done
+// (the caller's context, may be nil) ends first, with errStreamGone or that
+// context's error.
+func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame) error {
+	if isDone(sc.done) {
+		releaseBuffer(f.data)
+		return ErrStreamClosed
+	}
+	if handled, err := sc.out.tryDirect(f); handled {
+		if err != nil {
+			sc.terminate(err)
+			return ErrStreamClosed
+		}
+		return nil
+	}
+	sc.out.pending.Add(1)
+	select {
+	case sc.sendq <- f:
+		return nil
+	case <-sc.done:
+		sc.out.pending.Add(-1)
+		releaseBuffer(f.data)
+		return ErrStreamClosed
+	case <-done:
+		sc.out.pending.Add(-1)
+		releaseBuffer(f.data)
+		return errContextDone
+	}
+}
