@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/status"
 	"github.com/featherrpc/ttrpc/status/statuspb"
 	"google.golang.org/protobuf/proto"
@@ -147,19 +146,25 @@ func (c *Client) call(ctx context.Context, service, method string, req, resp int
 	return c.codec.unmarshal(payload, resp)
 }
 
-// serverError is the error of a call the server failed with st. When the
-// server reports DEADLINE_EXCEEDED or CANCELED and the caller's context has
-// ended that way too, the call fails as if the client had noticed first
-// (both race to end the call), so that errors.Is(err,
-// context.DeadlineExceeded) holds either way.
+// serverError is the error of a call the server failed with st.
 func serverError(ctx context.Context, st *statuspb.Status) error {
-	if err := ctx.Err(); err != nil {
-		code := codes.Code(st.GetCode())
-		if code == status.FromContextError(err).Code() {
-			return contextError(err)
-		}
+	return asContextError(ctx, status.ErrorProto(st))
+}
+
+// asContextError returns err, except when it is a CANCELED or
+// DEADLINE_EXCEEDED (from the server, or the context itself) and the
+// caller's context has ended that way too: then the call fails as if the
+// client had noticed first (both race to end the call), so that
+// errors.Is(err, context.DeadlineExceeded) holds either way.
+func asContextError(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if ctxErr == nil {
+		return err
 	}
-	return status.ErrorProto(st)
+	if errors.Is(err, ctxErr) || status.Code(err) == status.FromContextError(ctxErr).Code() {
+		return contextError(ctxErr)
+	}
+	return err
 }
 
 // callIntercepted is the path of a call through the interceptors, which

@@ -25,24 +25,36 @@ import (
 // server has ended the stream (RecvMsg tells how), and ErrStreamClosed
 // after CloseSend.
 func (c *Client) NewStream(ctx context.Context, desc *StreamDesc, service, method string, req interface{}) (ClientStream, error) {
+	if c.stream == nil {
+		// No interceptor sees the envelope: encode it straight into its frame.
+		if err := ctx.Err(); err != nil {
+			return nil, contextError(err)
+		}
+		timeoutNano, md := requestValues(ctx)
+		data, err := encodeRequest(service, method, req, timeoutNano, md)
+		if err != nil {
+			return nil, err
+		}
+		if n := len(*data); n > c.config.maxSend {
+			releaseBuffer(data)
+			return nil, oversizedMessageError(n, c.config.maxSend)
+		}
+		return c.open(ctx, desc, fullMethod(service, method), data)
+	}
 	payload, err := c.codec.marshal(req)
 	if err != nil {
 		return nil, err
 	}
-	creq := newRequest(ctx, service, method, payload)
-	if c.stream != nil {
-		info := &StreamClientInfo{
-			FullMethod:      fullMethod(service, method),
-			StreamingClient: desc.StreamingClient,
-			StreamingServer: desc.StreamingServer,
-		}
-		return c.stream(ctx, desc, creq, info, c.openStream)
+	info := &StreamClientInfo{
+		FullMethod:      fullMethod(service, method),
+		StreamingClient: desc.StreamingClient,
+		StreamingServer: desc.StreamingServer,
 	}
-	return c.openStream(ctx, desc, creq)
+	return c.stream(ctx, desc, newRequest(ctx, service, method, payload), info, c.openStream)
 }
 
-// openStream is the Streamer at the end of the interceptor chain: it queues
-// the request that opens the stream and returns the stream.
+// openStream is the Streamer at the end of the interceptor chain: it
+// encodes the request that opens the stream and opens it.
 func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request) (ClientStream, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
@@ -51,6 +63,12 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 	if err != nil {
 		return nil, err
 	}
+	return c.open(ctx, desc, fullMethod(req.Service, req.Method), data)
+}
+
+// open queues the encoded request that opens a stream and returns the
+// stream.
+func (c *Client) open(ctx context.Context, desc *StreamDesc, full string, data *[]byte) (ClientStream, error) {
 	cc, err := c.source.get(ctx)
 	if err != nil {
 		releaseBuffer(data)
@@ -64,7 +82,7 @@ func (c *Client) openStream(ctx context.Context, desc *StreamDesc, req *Request)
 	s.call = newStreamCall()
 	s.call.streamingServer = desc.StreamingServer
 	s.call.stream = newRecvQueue(c.config.streamBufferSize, c.config.streamFullWait, s.abandonFull)
-	s.call.stats = beginCallStats(c.config.stats, ClientSide, fullMethod(req.Service, req.Method), desc.StreamingClient, desc.StreamingServer)
+	s.call.stats = beginCallStats(c.config.stats, ClientSide, full, desc.StreamingClient, desc.StreamingServer)
 	s.call.stats.sent(len(*data))
 	c.counts.add(true, 1)
 	s.call.onFinish = func(err error) {
@@ -158,13 +176,8 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 	switch {
 	case errors.Is(err, errQueueStopped):
 		return closedError(s.conn.cause)
-	case err != nil && s.ctx.Err() != nil && errors.Is(err, s.ctx.Err()):
-		return contextError(err)
 	case err != nil:
-		if st, ok := status.FromError(err); ok && s.ctx.Err() != nil && st.Code() == status.FromContextError(s.ctx.Err()).Code() {
-			return contextError(s.ctx.Err()) // the server saw the deadline first: as in serverError
-		}
-		return err
+		return asContextError(s.ctx, err)
 	}
 	defer releaseBuffer(data)
 	return s.client.codec.unmarshal(*data, m)
@@ -173,18 +186,22 @@ func (s *clientStream) RecvMsg(m interface{}) error {
 // abandonCanceled runs when the stream's context ends: the stream ends on
 // the client at once and leaves the call map.
 func (s *clientStream) abandonCanceled() {
-	if s.conn.calls.abandon(s.call) {
-		err := contextError(s.ctx.Err())
-		s.call.stream.fail(err)
-		s.call.finish(err)
-	}
+	s.conn.dropStream(s.call, contextError(s.ctx.Err()))
 }
 
 // abandonFull runs when the stream's receive queue overflowed: the stream
 // has failed with ErrStreamFull and leaves the call map.
 func (s *clientStream) abandonFull() {
-	if s.conn.calls.abandon(s.call) {
-		s.call.finish(ErrStreamFull)
+	s.conn.dropStream(s.call, ErrStreamFull)
+}
+
+// dropStream ends a stream on the client alone (its context ended, or it
+// fell too far behind): it leaves the call map, its queue fails with err,
+// and its end is reported. Nothing happens if the stream has ended already.
+func (cc *clientConn) dropStream(cl *call, err error) {
+	if cc.calls.abandon(cl) {
+		cl.stream.fail(err)
+		cl.finish(err)
 	}
 }
 
@@ -206,9 +223,7 @@ func (cc *clientConn) deliverData(h frameHeader, data *[]byte) {
 	if h.Flags&flagNoData != 0 {
 		releaseBuffer(data)
 	} else if err := cl.stream.push(data); err != nil {
-		if cc.calls.abandon(cl) {
-			cl.finish(err)
-		}
+		cc.dropStream(cl, err)
 		return
 	}
 	if h.Flags&flagRemoteClosed != 0 {

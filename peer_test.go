@@ -314,7 +314,11 @@ func onlyServerConn(t *testing.T, s *Server) *serverConn {
 // TestServerRawReusedIDOfAnsweredCall).
 func waitNoCallsInFlight(t *testing.T, sc *serverConn) {
 	t.Helper()
-	eventually(t, "the server forgot the answered calls", func() bool { return sc.inFlight() == 0 })
+	eventually(t, "the server forgot the answered calls", func() bool {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		return len(sc.calls) == 0
+	})
 }
 
 // unreadBytes is the number of bytes waiting in the receive queue of a

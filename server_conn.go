@@ -10,6 +10,9 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
 )
 
 // serverConn is one accepted connection. Its serve goroutine runs the
@@ -188,17 +191,19 @@ func (sc *serverConn) drainIfIdleLocked() {
 	}
 }
 
-// inFlight returns the number of calls and streams open on the connection.
-func (sc *serverConn) inFlight() int {
+// admissionStatus refuses a new request while the connection shuts down or
+// has its limit of calls in flight; nil admits it. Only the reader adds
+// calls, so the count cannot grow between this check and startCall.
+func (sc *serverConn) admissionStatus() *status.Status {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	return len(sc.calls)
-}
-
-func (sc *serverConn) isShuttingDown() bool {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	return sc.shuttingDown
+	switch limit := sc.server.config.maxRequests; {
+	case sc.shuttingDown:
+		return status.New(codes.Unavailable, "ttrpc: server shutting down")
+	case len(sc.calls) >= limit:
+		return status.Newf(codes.ResourceExhausted, "ttrpc: too many requests in flight on this connection (limit %d)", limit)
+	}
+	return nil
 }
 
 // terminate is the one place where a server connection ends: it records the

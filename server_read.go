@@ -59,14 +59,11 @@ func (sc *serverConn) admit(h frameHeader, data []byte) (*status.Status, *server
 		return nil, nil
 	}
 	env, err := decodeRequest(data)
-	switch {
-	case err != nil:
+	if err != nil {
 		return status.Newf(codes.InvalidArgument, "ttrpc: malformed request: %v", err), nil
-	case sc.isShuttingDown():
-		return status.New(codes.Unavailable, "ttrpc: server shutting down"), nil
-	case sc.inFlight() >= sc.server.config.maxRequests:
-		return status.Newf(codes.ResourceExhausted,
-			"ttrpc: too many requests in flight on this connection (limit %d)", sc.server.config.maxRequests), nil
+	}
+	if st := sc.admissionStatus(); st != nil {
+		return st, nil
 	}
 	method, stream, st := sc.server.services.lookup(env.service, env.method)
 	if st == nil && stream != nil && stream.StreamingServer && h.Flags == 0 {
