@@ -635,11 +635,13 @@ func outData(s string) *[]byte {
 	return b
 }
 
-// runWriteFrames runs writeFrames in a goroutine and returns its result
+// runWriteFrames runs a frameWriter in a goroutine and returns its result
 // channel.
 func runWriteFrames(ch *channel, queue <-chan outFrame, done, drained <-chan struct{}, prepare func(outFrame) (outFrame, bool)) <-chan error {
 	result := make(chan error, 1)
-	go func() { result <- writeFrames(ch, queue, done, drained, prepare) }()
+	go func() {
+		result <- (&frameWriter{sink: ch, queue: queue, done: done, drained: drained, prepare: prepare}).run()
+	}()
 	return result
 }
 
@@ -649,7 +651,7 @@ func waitWriteFrames(t *testing.T, result <-chan error) error {
 	case err := <-result:
 		return err
 	case <-time.After(5 * time.Second):
-		t.Fatal("writeFrames did not return")
+		t.Fatal("frameWriter.run did not return")
 		return nil
 	}
 }
@@ -667,7 +669,7 @@ func TestWriteFramesOneWrite(t *testing.T) {
 	drained := make(chan struct{})
 	close(drained)
 	if err := waitWriteFrames(t, runWriteFrames(ch, queue, nil, drained, nil)); err != nil {
-		t.Fatalf("writeFrames: %v", err)
+		t.Fatalf("frameWriter.run: %v", err)
 	}
 	if w.calls() != 1 {
 		t.Errorf("%d writes, want 1", w.calls())
@@ -696,7 +698,7 @@ func TestWriteFramesPrepare(t *testing.T) {
 	drained := make(chan struct{})
 	close(drained)
 	if err := waitWriteFrames(t, runWriteFrames(ch, queue, nil, drained, prepare)); err != nil {
-		t.Fatalf("writeFrames: %v", err)
+		t.Fatalf("frameWriter.run: %v", err)
 	}
 	want := concat(
 		frameOf(100, frameTypeRequest, 0, []byte("a")),
@@ -729,7 +731,7 @@ func TestWriteFramesDone(t *testing.T) {
 	select {
 	case <-w.wrote:
 	case err := <-result:
-		t.Fatalf("writeFrames returned %v before done closed", err)
+		t.Fatalf("frameWriter.run returned %v before done closed", err)
 	case <-time.After(5 * time.Second):
 		t.Fatal("queued frame was not written")
 	}
@@ -738,7 +740,7 @@ func TestWriteFramesDone(t *testing.T) {
 	}
 	close(done)
 	if err := waitWriteFrames(t, result); err != nil {
-		t.Errorf("writeFrames after done = %v, want nil", err)
+		t.Errorf("frameWriter.run after done = %v, want nil", err)
 	}
 }
 
@@ -755,7 +757,7 @@ func TestWriteFramesDrained(t *testing.T) {
 	}
 	close(drained)
 	if err := waitWriteFrames(t, result); err != nil {
-		t.Fatalf("writeFrames = %v, want nil", err)
+		t.Fatalf("frameWriter.run = %v, want nil", err)
 	}
 	if !bytes.Equal(w.bytes(), want) {
 		t.Errorf("wrote %d bytes, want %d: everything queued before drained", len(w.bytes()), len(want))
@@ -784,7 +786,7 @@ func TestWriteFramesWriteError(t *testing.T) {
 			defer close(done)
 			err := waitWriteFrames(t, runWriteFrames(ch, queue, done, nil, nil))
 			if !errors.Is(err, errWrite) {
-				t.Errorf("writeFrames = %v, want %v", err, errWrite)
+				t.Errorf("frameWriter.run = %v, want %v", err, errWrite)
 			}
 		})
 	}
@@ -797,7 +799,7 @@ func TestWriteFramesWriteError(t *testing.T) {
 	defer close(done)
 	var tl *frameTooLargeError
 	if err := waitWriteFrames(t, runWriteFrames(ch, queue, done, nil, nil)); !errors.As(err, &tl) {
-		t.Errorf("writeFrames with an oversized frame = %v, want *frameTooLargeError", err)
+		t.Errorf("frameWriter.run with an oversized frame = %v, want *frameTooLargeError", err)
 	}
 }
 

@@ -123,7 +123,8 @@ func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed 
 // writing it, so stream ids reach the wire in increasing order.
 func (cc *clientConn) sendLoop() {
 	defer close(cc.senderDone)
-	err := writeFrames(cc.channel, cc.sendq, cc.done, nil, cc.registerRequest)
+	w := frameWriter{sink: cc.channel, queue: cc.sendq, done: cc.done, prepare: cc.registerRequest, busy: cc.busy}
+	err := w.run()
 	if err == nil {
 		return
 	}
@@ -136,6 +137,12 @@ func (cc *clientConn) sendLoop() {
 	case <-linger.C:
 		cc.terminate(err)
 	}
+}
+
+// busy reports whether more than one call is in flight, so that more
+// requests are likely on their way to the sender.
+func (cc *clientConn) busy() bool {
+	return cc.calls.len() > 1
 }
 
 // writeFailLinger bounds how long a connection whose writes fail goes on

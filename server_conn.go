@@ -33,6 +33,10 @@ type serverConn struct {
 	handlers    sync.WaitGroup   // the request goroutines
 	idle        chan *serverCall // idle request goroutines wait here for a call
 	idleWorkers atomic.Int32     // request goroutines waiting on idle
+	// inFlight counts the calls started and not yet ended. With more than
+	// one, answers are likely to come close together: they go through the
+	// writer, which gathers them into one write.
+	inFlight atomic.Int32
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -162,7 +166,8 @@ func (sc *serverConn) setConn(conn net.Conn) bool {
 // writeLoop is the writer goroutine.
 func (sc *serverConn) writeLoop(writerDone chan<- struct{}) {
 	defer close(writerDone)
-	err := writeFrames(&sc.out, sc.sendq, sc.done, sc.drained, nil)
+	w := frameWriter{sink: &sc.out, queue: sc.sendq, done: sc.done, drained: sc.drained, busy: sc.busy}
+	err := w.run()
 	if err == nil {
 		err = ErrServerClosed // drained during shutdown, or already terminated
 	}

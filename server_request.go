@@ -16,11 +16,18 @@ import (
 // which sends its answer (directly when the writer is idle, else through
 // the writer's queue).
 
-// maxIdleWorkers is how many request goroutines of a connection may wait
-// for another request once their handler has returned; the others exit.
-// Enough to serve a steady stream of concurrent calls without starting a
-// goroutine each time, few enough that an idle connection keeps little.
-const maxIdleWorkers = 8
+// keptIdleWorkers is how many request goroutines of a connection wait for
+// another request, once their handler has returned, for as long as the
+// connection lasts. More wait too, each for at most surplusWorkerIdle: a
+// connection serving many concurrent calls keeps a goroutine per call in
+// flight while the load lasts, and gives them back soon after it ends.
+const keptIdleWorkers = 8
+
+// surplusWorkerIdle is how long a request goroutine beyond keptIdleWorkers
+// waits for another request before it exits. Long enough to bridge the gaps
+// between bursts of a busy connection, short enough that a burst's
+// goroutines and their stacks are not kept for long.
+const surplusWorkerIdle = 500 * time.Millisecond
 
 // startCall registers a call and runs it on its own goroutine. For a
 // stream, the request's message is the first message the handler receives
@@ -51,6 +58,7 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 			cl.recv.end(io.EOF)
 		}
 	}
+	sc.inFlight.Add(1)
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
 	sc.mu.Unlock()
@@ -67,26 +75,41 @@ func (sc *serverConn) dispatch(cl *serverCall) {
 	case sc.idle <- cl:
 	default:
 		sc.handlers.Add(1)
-		// Owner: sc.handlers, waited for by serve. worker exits when its
-		// call is done and maxIdleWorkers others are idle, or when the
-		// connection ends.
+		// Owner: sc.handlers, waited for by serve. worker exits when it has
+		// been idle for surplusWorkerIdle while keptIdleWorkers others
+		// were idle, or when the connection ends.
 		go sc.worker(cl)
 	}
 }
 
 // worker is a request goroutine: it runs its call, then any call that
-// dispatch hands it while it is idle.
+// dispatch hands it while it is idle. Past keptIdleWorkers idle ones, it
+// waits at most surplusWorkerIdle.
 func (sc *serverConn) worker(cl *serverCall) {
 	defer sc.handlers.Done()
+	var expiry *time.Timer // made the first time this worker is surplus
+	defer func() {
+		if expiry != nil {
+			expiry.Stop()
+		}
+	}()
 	for {
 		sc.runCall(cl)
-		if sc.idleWorkers.Add(1) > maxIdleWorkers {
-			sc.idleWorkers.Add(-1)
-			return
+		var expired <-chan time.Time
+		if sc.idleWorkers.Add(1) > keptIdleWorkers {
+			if expiry == nil {
+				expiry = time.NewTimer(surplusWorkerIdle)
+			} else {
+				expiry.Reset(surplusWorkerIdle)
+			}
+			expired = expiry.C
 		}
 		select {
 		case cl = <-sc.idle:
 			sc.idleWorkers.Add(-1)
+		case <-expired:
+			sc.idleWorkers.Add(-1)
+			return
 		case <-sc.done:
 			sc.idleWorkers.Add(-1)
 			return
@@ -174,6 +197,7 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 	}
 	cl.stats.end(st.Err()) // before the counts drop, so a zero count means every end was reported
 	sc.server.counts.add(cl.recv != nil, -1)
+	sc.inFlight.Add(-1)
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	delete(sc.calls, cl.id)
@@ -226,21 +250,31 @@ func (sc *serverConn) enqueue(f outFrame) bool {
 	return sc.sendFrame(nil, f) == nil
 }
 
-// sendFrame writes f directly when the writer is idle, or queues it for the
-// writer; it gives up (dropping f) when the connection ends, or when done
-// (the caller's context, may be nil) ends first, with errStreamGone or that
-// context's error.
+// busy reports whether more than one call is in flight: then answers are
+// left to the writer, which yields once before it flushes so that answers
+// ready at about the same time leave in one write.
+func (sc *serverConn) busy() bool {
+	return sc.inFlight.Load() > 1
+}
+
+// sendFrame writes f directly when its call is the only one in flight and
+// the writer is idle, or else queues it for the writer; it gives up
+// (dropping f) when the connection ends, or when done (the caller's
+// context, may be nil) ends first, with errStreamGone or that context's
+// error.
 func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame) error {
 	if isDone(sc.done) {
 		releaseBuffer(f.data)
 		return ErrStreamClosed
 	}
-	if handled, err := sc.out.tryDirect(f); handled {
-		if err != nil {
-			sc.terminate(err)
-			return ErrStreamClosed
+	if !sc.busy() { // else the writer gathers it with the other answers
+		if handled, err := sc.out.tryDirect(f); handled {
+			if err != nil {
+				sc.terminate(err)
+				return ErrStreamClosed
+			}
+			return nil
 		}
-		return nil
 	}
 	sc.out.pending.Add(1)
 	select {

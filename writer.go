@@ -4,6 +4,7 @@
 package ttrpc
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -25,40 +26,57 @@ type outFrame struct {
 // everything queued before it flushes, so a full queue goes out in few writes.
 const sendQueueLength = 64
 
-// writeFrames is the loop of a connection's writer goroutine. It writes the
-// frames of queue in order and flushes whenever the queue is empty, so that
-// frames queued together leave in one write. prepare, if set, runs before a
-// frame is written, may change it, and may drop it (returning false). The loop returns nil
-// when done closes, or when drained is closed and every queued frame has
-// been flushed; it returns the first write error.
-func writeFrames(ch frameSink, queue <-chan outFrame, done, drained <-chan struct{}, prepare func(outFrame) (outFrame, bool)) error {
+// frameWriter is the loop of a connection's writer goroutine, with what
+// it needs; its fields are set once, before run.
+type frameWriter struct {
+	sink  frameSink
+	queue <-chan outFrame
+	// run returns when done closes, or when drained (nil: never) closes
+	// and every queued frame has been flushed.
+	done, drained <-chan struct{}
+	// prepare, if set, runs before a frame is written, may change it, and
+	// may drop it (returning false).
+	prepare func(outFrame) (outFrame, bool)
+	// busy, if set, reports whether more frames are likely on their way
+	// (several calls in flight): then the writer yields once before it
+	// flushes, so that the goroutines already runnable queue theirs first.
+	busy func() bool
+}
+
+// run writes the frames of the queue in order and flushes whenever the
+// queue is empty, so that frames queued together leave in one write. It
+// returns the first write error, or nil.
+func (w *frameWriter) run() error {
 	for {
 		var f outFrame
 		select {
-		case f = <-queue:
+		case f = <-w.queue:
 		default:
-			if err := ch.flush(); err != nil {
+			if w.gathered() {
+				continue
+			}
+			if err := w.sink.flush(); err != nil {
 				return err
 			}
 			select {
-			case f = <-queue:
-			case <-done:
+			case f = <-w.queue:
+			case <-w.done:
 				return nil
-			case <-drained:
-				if len(queue) > 0 {
+			case <-w.drained:
+				if len(w.queue) > 0 {
 					continue
 				}
 				return nil
 			}
 		}
-		if prepare != nil {
+		if w.prepare != nil {
 			var ok bool
-			if f, ok = prepare(f); !ok {
+			if f, ok = w.prepare(f); !ok {
 				releaseBuffer(f.data)
 				continue
 			}
 		}
-		err := ch.send(f.streamID, f.typ, f.flags, *f.data)
+		err := w.sink.send(f.streamID, f.typ, f.flags, *f.data)
 		releaseBuffer(f.data)
 		if err != nil {
 			return err
@@ -66,7 +84,21 @@ func writeFrames(ch frameSink, queue <-chan outFrame, done, drained <-chan struc
 	}
 }
 
-// frameSink is where writeFrames writes frames: a channel, or a
+// gathered yields once, when busy, to let frames on their way join the
+// ones buffered, and reports whether any did.
+//
+// Without it a busy writer flushes one frame per write: the goroutine that
+// queues a frame wakes the writer, the scheduler runs the woken writer next,
+// and the writer finds nothing else queued yet.
+func (w *frameWriter) gathered() bool {
+	if w.busy == nil || !w.busy() {
+		return false
+	}
+	runtime.Gosched()
+	return len(w.queue) > 0
+}
+
+// frameSink is where a frameWriter writes frames: a channel, or a
 // sharedChannel that other goroutines may also write to directly.
 type frameSink interface {
 	send(streamID uint32, t frameType, flags uint8, data []byte) error
