@@ -247,7 +247,7 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{},
 // enqueue hands a frame to the writer; it is dropped if the connection
 // ends first.
 func (sc *serverConn) enqueue(f outFrame) bool {
-	return sc.sendFrame(nil, f) == nil
+	return sc.sendFrame(nil, f, true) == nil
 }
 
 // busy reports whether more than one call is in flight: then answers are
@@ -262,12 +262,12 @@ func (sc *serverConn) busy() bool {
 // (dropping f) when the connection ends, or when done (the caller's
 // context, may be nil) ends first, with errStreamGone or that context's
 // error.
-func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame) error {
+func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, final bool) error {
 	if isDone(sc.done) {
 		releaseBuffer(f.data)
 		return ErrStreamClosed
 	}
-	if !sc.busy() { // else the writer gathers it with the other answers
+	if final && !sc.busy() { // else the writer gathers it with the other answers
 		if handled, err := sc.out.tryDirect(f); handled {
 			if err != nil {
 				sc.terminate(err)

@@ -34,7 +34,7 @@ func (ss *serverStream) SendMsg(m interface{}) error {
 		return err
 	}
 	ss.call.stats.sent(len(*data))
-	err = ss.conn.sendFrame(ss.ctx.Done(), outFrame{streamID: ss.call.id, typ: frameTypeData, data: data})
+	err = ss.conn.sendFrame(ss.ctx.Done(), outFrame{streamID: ss.call.id, typ: frameTypeData, data: data}, false)
 	switch {
 	case err == nil:
 		return nil
