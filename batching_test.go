@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"sync"
@@ -143,9 +144,17 @@ func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
 	}
 	c := NewClient(conn, WithClientLogger(quietLogger))
 	defer c.Close()
-	waitFor(t, func() bool { return s.Counts().Connections == 1 })
+	// One call first, so that every goroutine of the connection has started:
+	// one request goroutine waits after it.
+	warmUp := make(chan struct{})
+	close(warmUp)
+	release.Store(&warmUp)
+	started.Add(1)
+	if err := c.Call(context.Background(), "burst", "Wait", &wrapperspb.StringValue{}, &wrapperspb.StringValue{}); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine() - 1 // less the request goroutine
 
-	before := runtime.NumGoroutine() // no request goroutine yet
 	rel := make(chan struct{})
 	release.Store(&rel)
 	started.Add(burst)
@@ -166,9 +175,69 @@ func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
 	if idle := runtime.NumGoroutine() - before; idle < burst {
 		t.Errorf("just after a burst of %d calls, %d request goroutines wait for more, want %d", burst, idle, burst)
 	}
-	waitFor(t, func() bool { return runtime.NumGoroutine()-before <= keptIdleWorkers })
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine()-before > keptIdleWorkers {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d request goroutines still wait 5s after a burst:\n%s",
+				runtime.NumGoroutine()-before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	time.Sleep(2 * surplusWorkerIdle)
 	if idle := runtime.NumGoroutine() - before; idle != keptIdleWorkers {
 		t.Errorf("long after a burst, %d request goroutines wait for more, want %d", idle, keptIdleWorkers)
+	}
+}
+
+// The messages a server stream sends in a row share writes.
+func TestStreamMessagesShareWrites(t *testing.T) {
+	leakcheck.Check(t)
+	const messages = 1000
+	var sw atomic.Int64
+	s, err := NewServer(WithServerLogger(quietLogger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.RegisterService("batch", &ServiceDesc{Streams: map[string]Stream{
+		"Send": {StreamingServer: true, Handler: func(ctx context.Context, ss StreamServer) (interface{}, error) {
+			for i := range messages {
+				if err := ss.SendMsg(wrapperspb.String(fmt.Sprint(i))); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
+	}})
+	l, err := net.Listen("unix", socketPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(context.Background(), writeCountingListener{l, &sw}) }()
+	defer func() { s.Close(); <-served }()
+	conn, err := net.Dial("unix", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(conn, WithClientLogger(quietLogger))
+	defer c.Close()
+	desc := &StreamDesc{StreamingServer: true}
+	cs, err := c.NewStream(context.Background(), desc, "batch", "Send", &wrapperspb.StringValue{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range messages {
+		got := &wrapperspb.StringValue{}
+		if err := cs.RecvMsg(got); err != nil || got.Value != fmt.Sprint(i) {
+			t.Fatalf("message %d = %q, %v", i, got.Value, err)
+		}
+	}
+	if err := cs.RecvMsg(&wrapperspb.StringValue{}); err != io.EOF {
+		t.Fatalf("after the last message: %v, want io.EOF", err)
+	}
+	t.Logf("%d messages in %d server writes", messages, sw.Load())
+	if w := sw.Load(); w > messages/4 {
+		t.Errorf("%d stream messages took %d server writes, want at most %d", messages, w, messages/4)
 	}
 }

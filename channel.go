@@ -4,11 +4,11 @@
 package ttrpc
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 )
 
 // The framed channel: the bottom layer of the library. A frame is a 10-byte
@@ -104,21 +104,29 @@ func asFrameTooLarge(err error) *frameTooLargeError {
 // connection has one reader goroutine and one writer goroutine.
 type channel struct {
 	// reader side, owned by the reader goroutine
-	br      *bufio.Reader
+	br      *readBuffer
 	rhdr    [frameHeaderLength]byte
 	maxRecv int
 
 	// writer side, owned by the writer goroutine
-	bw      *bufio.Writer
+	w       io.Writer
+	wbuf    *[]byte // pooled; nil while nothing is buffered
+	werr    error   // the first write error; every later send and flush returns it
+	wvec    net.Buffers
 	whdr    [frameHeaderLength]byte
 	maxSend int
 }
 
+// writeBufferSize is the most a channel gathers before it writes. The
+// buffer is taken from a pool on the first frame after a flush and goes
+// back on flush, so an idle connection holds none.
+const writeBufferSize = 64 << 10
+
 // newChannel returns a channel on rw with the given limits on a frame's data.
 func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
 	return &channel{
-		br:      bufio.NewReader(rw),
-		bw:      bufio.NewWriter(rw),
+		br:      newReadBuffer(rw),
+		w:       rw,
 		maxRecv: maxRecv,
 		maxSend: maxSend,
 	}
@@ -159,30 +167,72 @@ func noEOF(err error) error {
 
 // send buffers one frame. A frame over the limit gives a *frameTooLargeError
 // and nothing is written. Buffered frames go out on flush, or earlier when
-// the buffer fills.
+// the buffer fills; a frame too large to gather goes out at once, after
+// those buffered before it.
 func (ch *channel) send(streamID uint32, t frameType, flags uint8, data []byte) error {
 	if len(data) > ch.maxSend {
 		return &frameTooLargeError{Length: int64(len(data)), Limit: ch.maxSend}
 	}
-	putFrameHeader(ch.whdr[:], frameHeader{
-		Length:   uint32(len(data)),
-		StreamID: streamID,
-		Type:     t,
-		Flags:    flags,
-	})
-	if _, err := ch.bw.Write(ch.whdr[:]); err != nil {
-		return err
+	if ch.werr != nil {
+		return ch.werr
 	}
-	_, err := ch.bw.Write(data)
-	return err
+	h := frameHeader{Length: uint32(len(data)), StreamID: streamID, Type: t, Flags: flags}
+	size := frameHeaderLength + len(data)
+	if ch.wbuf != nil && len(*ch.wbuf)+size > cap(*ch.wbuf) {
+		if err := ch.flush(); err != nil {
+			return err
+		}
+	}
+	if size > writeBufferSize {
+		return ch.writeLarge(h, data)
+	}
+	if ch.wbuf == nil {
+		ch.wbuf = getBufferCap(writeBufferSize)
+	}
+	b := *ch.wbuf
+	n := len(b)
+	b = b[:n+size]
+	putFrameHeader(b[n:], h)
+	copy(b[n+frameHeaderLength:], data)
+	*ch.wbuf = b
+	return nil
+}
+
+// writeLarge writes a frame larger than the write buffer, with nothing
+// buffered, as its header and its data in one vectored write where the
+// connection has them.
+func (ch *channel) writeLarge(h frameHeader, data []byte) error {
+	putFrameHeader(ch.whdr[:], h)
+	ch.wvec = append(ch.wvec[:0], ch.whdr[:], data)
+	_, err := ch.wvec.WriteTo(ch.w)
+	ch.wvec = ch.wvec[:0]
+	return ch.writeFailed(err)
 }
 
 // flush writes every buffered frame.
 func (ch *channel) flush() error {
-	return ch.bw.Flush()
+	if ch.werr != nil {
+		return ch.werr
+	}
+	if ch.wbuf == nil {
+		return nil
+	}
+	_, err := ch.w.Write(*ch.wbuf)
+	releaseBuffer(ch.wbuf)
+	ch.wbuf = nil
+	return ch.writeFailed(err)
+}
+
+// writeFailed records the first write error, which every later send and
+// flush returns, and returns err.
+func (ch *channel) writeFailed(err error) error {
+	if err != nil && ch.werr == nil {
+		ch.werr = err
+	}
+	return err
 }
 
 // buffered reports whether frames are waiting for flush.
 func (ch *channel) buffered() bool {
-	return ch.bw.Buffered() > 0
+	return ch.wbuf != nil
 }

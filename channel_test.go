@@ -568,6 +568,42 @@ func TestChannelSendSeveralOneWrite(t *testing.T) {
 	}
 }
 
+// Frames that overflow the write buffer and frames larger than it go out
+// in order, in few writes, and the buffer goes back to its pool on flush.
+func TestChannelSendOverflowAndLargeFrames(t *testing.T) {
+	w := &writeRecorder{}
+	ch := newChannel(w, frameLengthMax, frameLengthMax)
+	var want []byte
+	send := func(id uint32, size int) {
+		t.Helper()
+		data := bytes.Repeat([]byte{byte(id)}, size)
+		if err := ch.send(id, frameTypeData, 0, data); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, frameOf(id, frameTypeData, 0, data)...)
+	}
+	for i := range 70 { // 70 KiB and more: the buffer fills once
+		send(uint32(i), 1000)
+	}
+	if w.calls() != 1 {
+		t.Errorf("70 frames of 1000 bytes made %d writes before flush, want 1 (a full buffer)", w.calls())
+	}
+	send(100, writeBufferSize) // with its header, larger than the buffer: out at once
+	if w.calls() < 2 || ch.buffered() {
+		t.Errorf("after a large frame: %d writes, buffered %v; want it written", w.calls(), ch.buffered())
+	}
+	send(101, 10)
+	if err := ch.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if ch.buffered() || ch.wbuf != nil {
+		t.Error("the write buffer is kept after flush")
+	}
+	if !bytes.Equal(w.bytes(), want) {
+		t.Errorf("wrote %d bytes, not the %d bytes of the frames in order", len(w.bytes()), len(want))
+	}
+}
+
 func TestChannelSendTooLarge(t *testing.T) {
 	const limit = 1024
 	w := &writeRecorder{}
@@ -626,6 +662,18 @@ func TestChannelSendWriteError(t *testing.T) {
 	}
 	if !errors.Is(err, errWrite) {
 		t.Errorf("large send error = %v, want %v", err, errWrite)
+	}
+
+	// After a failed write nothing more is written.
+	calls := w.calls()
+	if err := ch.send(3, frameTypeData, 0, []byte("later")); !errors.Is(err, errWrite) {
+		t.Errorf("send after a failed write = %v, want %v", err, errWrite)
+	}
+	if err := ch.flush(); !errors.Is(err, errWrite) {
+		t.Errorf("flush after a failed write = %v, want %v", err, errWrite)
+	}
+	if w.calls() != calls {
+		t.Errorf("%d writes after a failed one", w.calls()-calls)
 	}
 }
 

@@ -21,7 +21,9 @@ import (
 //   - A stream buffers up to size messages freely.
 //   - Past size, its reader must keep taking messages: if it takes none for
 //     wait, the stream fails with ErrStreamFull and its memory is freed. A
-//     stream nobody reads therefore costs nothing more than wait.
+//     stream nobody reads therefore costs nothing more than wait. (Progress
+//     is checked once per wait, so a reader that stops after taking a
+//     message fails between one and two waits after that message.)
 //   - Whatever the reader does, a stream never buffers more than
 //     queueMemoryMax bytes: a reader that falls that far behind its sender
 //     fails the stream at once with ErrStreamFull.
@@ -59,9 +61,15 @@ type recvQueue struct {
 	msgs            []*[]byte   // pooled buffers, owned by the queue until taken; msgs[head:] wait
 	head            int         // the next message to take
 	cost            int         // bytes of msgs plus queuedMessageOverhead each
-	endErr          error       // set once the stream's sender has finished or the stream failed
-	timer           *time.Timer // runs while the queue is over size, restarted when the reader takes a message
-	timerGeneration uint64      // tells a stale timer's expire from the current one
+	endErr error // set once the stream's sender has finished or the stream failed
+	// The wait for the reader's progress while the queue is over size: one
+	// timer, made the first time, checks when it fires whether the reader
+	// took a message since it was armed (or since the last check).
+	timer      *time.Timer
+	armed      bool      // the queue is over size and the timer runs
+	armedAt    time.Time // when the current wait began
+	taken      uint64    // messages taken so far
+	takenAtArm uint64    // taken when the current wait began
 }
 
 func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
@@ -86,7 +94,7 @@ func (q *recvQueue) push(msg *[]byte) error {
 	}
 	q.msgs = append(q.msgs, msg)
 	q.cost += cost
-	if q.queued() > q.size && q.timer == nil {
+	if q.queued() > q.size && !q.armed {
 		q.armTimerLocked()
 	}
 	q.signal()
@@ -114,20 +122,33 @@ func (q *recvQueue) pushLast(msg *[]byte) {
 	q.signal()
 }
 
-// armTimerLocked starts (or restarts) the wait for the reader's progress.
+// armTimerLocked starts the wait for the reader's progress.
 func (q *recvQueue) armTimerLocked() {
-	q.stopTimerLocked()
-	q.timerGeneration++
-	generation := q.timerGeneration
-	q.timer = time.AfterFunc(q.wait, func() { q.expire(generation) })
+	q.armed = true
+	q.armedAt = time.Now()
+	q.takenAtArm = q.taken
+	if q.timer == nil {
+		q.timer = time.AfterFunc(q.wait, q.expire)
+	} else {
+		q.timer.Reset(q.wait)
+	}
 }
 
-// expire runs when the queue stayed over its size for a whole wait without
-// its reader taking a message.
-func (q *recvQueue) expire(generation uint64) {
+// expire runs when the timer fires. The queue fails if it is still over
+// its size and the reader took no message for a whole wait; if the reader
+// made progress, a new wait begins. A timer that fires early (stopped too
+// late, then rearmed) waits out the rest.
+func (q *recvQueue) expire() {
 	q.mu.Lock()
-	full := q.timer != nil && generation == q.timerGeneration && q.queued() > q.size && q.endErr == nil
-	if full {
+	full := false
+	switch elapsed := time.Since(q.armedAt); {
+	case !q.armed || q.endErr != nil || q.queued() <= q.size:
+	case elapsed < q.wait:
+		q.timer.Reset(q.wait - elapsed)
+	case q.taken != q.takenAtArm:
+		q.armTimerLocked()
+	default:
+		full = true
 		q.failLocked(ErrStreamFull)
 	}
 	q.mu.Unlock()
@@ -214,23 +235,22 @@ func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	msg = q.msgs[q.head]
 	q.msgs[q.head] = nil
 	q.head++
+	q.taken++ // progress: the timer, when it fires, gives the reader a new wait
 	q.cost -= len(*msg) + queuedMessageOverhead
-	switch left := q.queued(); {
-	case left == 0:
+	left := q.queued()
+	if left == 0 {
 		q.msgs, q.head = q.msgs[:0], 0 // keep the array for the next messages
+	}
+	if left <= q.size {
 		q.stopTimerLocked()
-	case left <= q.size:
-		q.stopTimerLocked()
-	default:
-		q.armTimerLocked() // progress: the reader gets a new wait
 	}
 	return msg, nil, true
 }
 
 func (q *recvQueue) stopTimerLocked() {
-	if q.timer != nil {
+	if q.armed {
+		q.armed = false
 		q.timer.Stop()
-		q.timer = nil
 	}
 }
 
