@@ -77,7 +77,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 // BenchmarkConcurrent measures throughput with many concurrent callers
 // on one connection.
 func BenchmarkConcurrent(b *testing.B) {
-	for _, callers := range []int{16, 256} {
+	for _, callers := range []int{16, 64, 256} {
 		b.Run(fmt.Sprint(callers), func(b *testing.B) {
 			c := benchPair(b)
 			b.SetParallelism(max(callers/max(1, testingProcs()), 1))

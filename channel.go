@@ -110,9 +110,10 @@ type channel struct {
 
 	// writer side, owned by the writer goroutine
 	w       io.Writer
-	wbuf    *[]byte // pooled; nil while nothing is buffered
-	werr    error   // the first write error; every later send and flush returns it
-	wvec    net.Buffers
+	wbuf    *[]byte     // pooled; nil while nothing is buffered
+	werr    error       // the first write error; every later send and flush returns it
+	wvec    net.Buffers // writeLarge's; WriteTo consumes it, so it is made from wvecArr each time
+	wvecArr [2][]byte
 	whdr    [frameHeaderLength]byte
 	maxSend int
 }
@@ -203,9 +204,10 @@ func (ch *channel) send(streamID uint32, t frameType, flags uint8, data []byte) 
 // connection has them.
 func (ch *channel) writeLarge(h frameHeader, data []byte) error {
 	putFrameHeader(ch.whdr[:], h)
-	ch.wvec = append(ch.wvec[:0], ch.whdr[:], data)
+	ch.wvecArr = [2][]byte{ch.whdr[:], data}
+	ch.wvec = ch.wvecArr[:]
 	_, err := ch.wvec.WriteTo(ch.w)
-	ch.wvec = ch.wvec[:0]
+	ch.wvecArr, ch.wvec = [2][]byte{}, nil
 	return ch.writeFailed(err)
 }
 

@@ -75,6 +75,11 @@ func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 		return closedError(cc.writeErr)
 	}
 	select {
+	case cc.sendq <- f: // the common case, without the cost of a full select
+		return nil
+	default:
+	}
+	select {
 	case cc.sendq <- f:
 		return nil
 	case <-ctx.Done():

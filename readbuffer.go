@@ -43,6 +43,8 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		if len(p) >= len(b.buf) {
+			// A large frame's data: no reason for a larger buffer.
+			b.start, b.end = 0, 0
 			return b.r.Read(p)
 		}
 		b.fill()

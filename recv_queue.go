@@ -58,10 +58,10 @@ type recvQueue struct {
 
 	mu sync.Mutex
 	// guarded by mu:
-	msgs            []*[]byte   // pooled buffers, owned by the queue until taken; msgs[head:] wait
-	head            int         // the next message to take
-	cost            int         // bytes of msgs plus queuedMessageOverhead each
-	endErr error // set once the stream's sender has finished or the stream failed
+	msgs   []*[]byte // pooled buffers, owned by the queue until taken; msgs[head:] wait
+	head   int       // the next message to take
+	cost   int       // bytes of msgs plus queuedMessageOverhead each
+	endErr error     // set once the stream's sender has finished or the stream failed
 	// The wait for the reader's progress while the queue is over size: one
 	// timer, made the first time, checks when it fires whether the reader
 	// took a message since it was armed (or since the last check).

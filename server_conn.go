@@ -30,9 +30,8 @@ type serverConn struct {
 	done      chan struct{} // closed by terminate
 	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
 
-	handlers    sync.WaitGroup   // the request goroutines
-	idle        chan *serverCall // idle request goroutines wait here for a call
-	idleWorkers atomic.Int32     // request goroutines waiting on idle
+	handlers sync.WaitGroup // the request goroutines
+	workers  workerPool     // the idle ones
 	// inFlight counts the calls started and not yet ended. With more than
 	// one, answers are likely to come close together: they go through the
 	// writer, which gathers them into one write.
@@ -86,7 +85,6 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 		ctx:     ctx,
 		cancel:  cancel,
 		sendq:   make(chan outFrame, sendQueueLength),
-		idle:    make(chan *serverCall),
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
 		calls:   make(map[uint32]*serverCall),
@@ -217,6 +215,7 @@ func (sc *serverConn) admissionStatus() *status.Status {
 func (sc *serverConn) terminate(cause error) {
 	sc.closeOnce.Do(func() {
 		close(sc.done)
+		sc.workers.close()
 		sc.cancel()
 		sc.mu.Lock()
 		conn := sc.conn

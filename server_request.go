@@ -16,19 +16,6 @@ import (
 // which sends its answer (directly when the writer is idle, else through
 // the writer's queue).
 
-// keptIdleWorkers is how many request goroutines of a connection wait for
-// another request, once their handler has returned, for as long as the
-// connection lasts. More wait too, each for at most surplusWorkerIdle: a
-// connection serving many concurrent calls keeps a goroutine per call in
-// flight while the load lasts, and gives them back soon after it ends.
-const keptIdleWorkers = 8
-
-// surplusWorkerIdle is how long a request goroutine beyond keptIdleWorkers
-// waits for another request before it exits. Long enough to bridge the gaps
-// between bursts of a busy connection, short enough that a burst's
-// goroutines and their stacks are not kept for long.
-const surplusWorkerIdle = 500 * time.Millisecond
-
 // startCall registers a call and runs it on its own goroutine. For a
 // stream, the request's message is the first message the handler receives
 // when the method's client side does not stream.
@@ -63,58 +50,6 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.calls[cl.id] = cl
 	sc.mu.Unlock()
 	sc.dispatch(cl)
-}
-
-// dispatch runs a call on a goroutine of its own: an idle one that ran an
-// earlier request of this connection, or a new one. Reusing goroutines
-// keeps their grown stacks: a new goroutine's stack grows (and is copied)
-// while the handler decodes its request, which costs more than the rest of
-// a small call.
-func (sc *serverConn) dispatch(cl *serverCall) {
-	select {
-	case sc.idle <- cl:
-	default:
-		sc.handlers.Add(1)
-		// Owner: sc.handlers, waited for by serve. worker exits when it has
-		// been idle for surplusWorkerIdle while keptIdleWorkers others
-		// were idle, or when the connection ends.
-		go sc.worker(cl)
-	}
-}
-
-// worker is a request goroutine: it runs its call, then any call that
-// dispatch hands it while it is idle. Past keptIdleWorkers idle ones, it
-// waits at most surplusWorkerIdle.
-func (sc *serverConn) worker(cl *serverCall) {
-	defer sc.handlers.Done()
-	var expiry *time.Timer // made the first time this worker is surplus
-	defer func() {
-		if expiry != nil {
-			expiry.Stop()
-		}
-	}()
-	for {
-		sc.runCall(cl)
-		var expired <-chan time.Time
-		if sc.idleWorkers.Add(1) > keptIdleWorkers {
-			if expiry == nil {
-				expiry = time.NewTimer(surplusWorkerIdle)
-			} else {
-				expiry.Reset(surplusWorkerIdle)
-			}
-			expired = expiry.C
-		}
-		select {
-		case cl = <-sc.idle:
-			sc.idleWorkers.Add(-1)
-		case <-expired:
-			sc.idleWorkers.Add(-1)
-			return
-		case <-sc.done:
-			sc.idleWorkers.Add(-1)
-			return
-		}
-	}
 }
 
 // requestContext is the handler's context: the connection's, with the
@@ -277,6 +212,11 @@ func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, final bool) er
 		}
 	}
 	sc.out.pending.Add(1)
+	select {
+	case sc.sendq <- f: // the common case, without the cost of a full select
+		return nil
+	default:
+	}
 	select {
 	case sc.sendq <- f:
 		return nil

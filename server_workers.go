@@ -1,0 +1,145 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"sync"
+	"time"
+)
+
+// The request goroutines of a server connection. A call runs on an idle
+// goroutine that ran an earlier call of the connection, or on a new one.
+// Reusing goroutines keeps their grown stacks: a new goroutine's stack grows
+// (and is copied) while the handler decodes its request, which costs more
+// than the rest of a small call.
+//
+// keptIdleWorkers goroutines wait for as long as the connection lasts;
+// beyond those, a goroutine that has been idle for surplusWorkerIdle to
+// twice that exits, so that a burst's goroutines and their stacks are given
+// back soon after it. Each idle goroutine waits on a channel of its own,
+// so that handing it a call touches nothing the others wait on.
+
+// keptIdleWorkers is how many idle request goroutines a connection keeps
+// however long they stay idle.
+const keptIdleWorkers = 8
+
+// surplusWorkerIdle is how long a request goroutine beyond keptIdleWorkers
+// stays idle at least before it exits: long enough to bridge the gaps
+// between bursts of a busy connection.
+const surplusWorkerIdle = 500 * time.Millisecond
+
+// worker is a request goroutine's handle: idle, it waits on calls for its
+// next call (nil: exit).
+type worker struct {
+	calls    chan *serverCall // buffered 1: the dispatcher never waits
+	idleTick uint64           // workerPool.tick when it went idle
+}
+
+// workerPool is the idle request goroutines of a connection.
+type workerPool struct {
+	mu sync.Mutex
+	// guarded by mu:
+	idle   []*worker   // a stack: the longest idle at the bottom
+	closed bool        // the connection has ended: no goroutine goes idle
+	tick   uint64      // counts the reaper's runs
+	reaper *time.Timer // runs while more than keptIdleWorkers are idle
+	armed  bool
+}
+
+// take returns an idle worker, or nil.
+func (p *workerPool) take() *worker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	return w
+}
+
+// park makes w idle; false means the connection has ended and w must exit.
+func (p *workerPool) park(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	w.idleTick = p.tick
+	p.idle = append(p.idle, w)
+	if len(p.idle) > keptIdleWorkers && !p.armed {
+		p.armed = true
+		if p.reaper == nil {
+			p.reaper = time.AfterFunc(surplusWorkerIdle, p.reap)
+		} else {
+			p.reaper.Reset(surplusWorkerIdle)
+		}
+	}
+	return true
+}
+
+// reap runs every surplusWorkerIdle while more than keptIdleWorkers are
+// idle: it ends the surplus workers that were idle already at its previous
+// run, longest idle first.
+func (p *workerPool) reap() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || !p.armed {
+		return
+	}
+	p.tick++
+	ended := 0
+	for len(p.idle)-ended > keptIdleWorkers && p.idle[ended].idleTick+1 < p.tick {
+		p.idle[ended].calls <- nil
+		p.idle[ended] = nil
+		ended++
+	}
+	p.idle = append(p.idle[:0], p.idle[ended:]...)
+	if p.armed = len(p.idle) > keptIdleWorkers; p.armed {
+		p.reaper.Reset(surplusWorkerIdle)
+	}
+}
+
+// close ends every idle worker, and every worker when its call is done.
+func (p *workerPool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for i, w := range p.idle {
+		w.calls <- nil
+		p.idle[i] = nil
+	}
+	p.idle = nil
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
+	p.armed = false
+}
+
+// dispatch runs a call on an idle request goroutine, or on a new one.
+func (sc *serverConn) dispatch(cl *serverCall) {
+	if w := sc.workers.take(); w != nil {
+		w.calls <- cl
+		return
+	}
+	sc.handlers.Add(1)
+	// Owner: sc.handlers, waited for by serve. The goroutine exits when the
+	// pool ends it (idle too long, or the connection has ended).
+	go sc.work(&worker{calls: make(chan *serverCall, 1)}, cl)
+}
+
+// work is a request goroutine: it runs its call, then each call dispatch
+// hands it while it is idle.
+func (sc *serverConn) work(w *worker, cl *serverCall) {
+	defer sc.handlers.Done()
+	for cl != nil {
+		sc.runCall(cl)
+		if !sc.workers.park(w) {
+			return
+		}
+		cl = <-w.calls
+	}
+}
