@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 )
 
 // The framed channel: the bottom layer of the library. A frame is a 10-byte
@@ -156,6 +157,16 @@ func (ch *channel) recv() (frameHeader, *[]byte, error) {
 		return h, nil, noEOF(err)
 	}
 	return h, data, nil
+}
+
+// yieldBeforeWaiting lets other goroutines run before the next recv when
+// that recv will read from the connection: the goroutines that the frames
+// just received woke (a handler, a caller) then go first, instead of
+// waiting behind a read that finds nothing yet and parks.
+func (ch *channel) yieldBeforeWaiting() {
+	if ch.br.start == ch.br.end {
+		runtime.Gosched()
+	}
 }
 
 // noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.

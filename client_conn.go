@@ -207,6 +207,7 @@ func (cc *clientConn) receive() error {
 		default:
 			releaseBuffer(data) // frames of other types are skipped
 		}
+		cc.channel.yieldBeforeWaiting()
 	}
 }
 

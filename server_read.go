@@ -32,6 +32,7 @@ func (sc *serverConn) readLoop() error {
 		default:
 			releaseBuffer(data) // frames of other types are skipped
 		}
+		sc.channel.yieldBeforeWaiting()
 	}
 }
 
