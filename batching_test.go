@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,6 +114,19 @@ func TestConcurrentCallsShareWrites(t *testing.T) {
 	}
 }
 
+// requestGoroutines counts the request goroutines of every server
+// connection in the process.
+func requestGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "ttrpc.(*serverConn).work(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
 // A burst of concurrent calls leaves a request goroutine per call waiting
 // for the next burst for a while, then all but keptIdleWorkers of them exit.
 func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
@@ -144,8 +158,7 @@ func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
 	}
 	c := NewClient(conn, WithClientLogger(quietLogger))
 	defer c.Close()
-	// One call first, so that every goroutine of the connection has started:
-	// one request goroutine waits after it.
+	// One call first: one request goroutine waits after it.
 	warmUp := make(chan struct{})
 	close(warmUp)
 	release.Store(&warmUp)
@@ -153,7 +166,6 @@ func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
 	if err := c.Call(context.Background(), "burst", "Wait", &wrapperspb.StringValue{}, &wrapperspb.StringValue{}); err != nil {
 		t.Fatal(err)
 	}
-	before := runtime.NumGoroutine() - 1 // less the request goroutine
 
 	rel := make(chan struct{})
 	release.Store(&rel)
@@ -172,20 +184,12 @@ func TestSurplusRequestGoroutinesExitAfterBurst(t *testing.T) {
 	close(rel)
 	wg.Wait()
 
-	if idle := runtime.NumGoroutine() - before; idle < burst {
+	if idle := requestGoroutines(); idle < burst {
 		t.Errorf("just after a burst of %d calls, %d request goroutines wait for more, want %d", burst, idle, burst)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine()-before > keptIdleWorkers {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d request goroutines still wait 5s after a burst:\n%s",
-				runtime.NumGoroutine()-before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, func() bool { return requestGoroutines() <= keptIdleWorkers })
 	time.Sleep(2 * surplusWorkerIdle)
-	if idle := runtime.NumGoroutine() - before; idle != keptIdleWorkers {
+	if idle := requestGoroutines(); idle != keptIdleWorkers {
 		t.Errorf("long after a burst, %d request goroutines wait for more, want %d", idle, keptIdleWorkers)
 	}
 }

@@ -131,7 +131,7 @@ func FuzzRequestDecode(f *testing.F) {
 		}
 		// Any timeout but zero is a deadline; a negative one has passed
 		// (as in containerd's ttrpc).
-		ctx, cancel := (&serverConn{ctx: context.Background()}).requestContext(&requestEnvelope{timeoutNano: req.TimeoutNano})
+		ctx, cancel := (&serverConn{ctx: context.Background(), callParent: context.Background()}).requestContext(&requestEnvelope{timeoutNano: req.TimeoutNano})
 		_, hasDeadline := ctx.Deadline()
 		expired := ctx.Err() != nil
 		cancel()

@@ -22,8 +22,16 @@ type serverConn struct {
 	server *Server
 	raw    net.Conn // as accepted; closed by terminate
 
-	ctx    context.Context    // parent of every handler's context; gains the handshake info before the read loop
+	ctx    context.Context    // the connection's context; gains the handshake info before the read loop
 	cancel context.CancelFunc // cancels ctx; called by terminate
+	// callParent is the parent of every handler's context: ctx without its
+	// cancellation when ctx has no deadline, so that a call's context is
+	// not registered with (and removed from) a context shared by every
+	// call of the connection. cancelCalls then cancels the calls in flight
+	// when ctx ends, and startCall a call that starts after.
+	callParent context.Context
+	stopWatch  func() bool   // stops the watch of ctx that runs cancelCalls
+	watchDone  chan struct{} // closed when that watch has run
 
 	sendq     chan outFrame // responses for the writer
 	closeOnce sync.Once
@@ -110,6 +118,7 @@ func (sc *serverConn) serve() {
 	reportConn(sc.server.config.stats, ServerSide, conn, false, nil)
 	sc.reported.Store(true)
 	sc.ctx = withHandshakeInfo(sc.ctx, info)
+	sc.watchCancel()
 	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
 	sc.out.ch = sc.channel
 
@@ -121,6 +130,35 @@ func (sc *serverConn) serve() {
 	sc.terminate(err)
 	sc.handlers.Wait()
 	<-writerDone
+	if sc.stopWatch != nil && !sc.stopWatch() {
+		<-sc.watchDone
+	}
+}
+
+// watchCancel sets callParent, and has the calls in flight cancelled when
+// the connection's context ends if callParent does not carry that.
+func (sc *serverConn) watchCancel() {
+	if _, ok := sc.ctx.Deadline(); ok {
+		sc.callParent = sc.ctx // calls inherit the deadline, and with it the cancellation
+		return
+	}
+	sc.callParent = context.WithoutCancel(sc.ctx)
+	sc.watchDone = make(chan struct{})
+	// Owner: serve, which stops the watch, or waits for watchDone when
+	// it has started.
+	sc.stopWatch = context.AfterFunc(sc.ctx, func() {
+		defer close(sc.watchDone)
+		sc.cancelCalls()
+	})
+}
+
+// cancelCalls cancels the context of every call in flight.
+func (sc *serverConn) cancelCalls() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, cl := range sc.calls {
+		cl.cancel()
+	}
 }
 
 // handshake runs the server's Handshaker under the handshake timeout: its

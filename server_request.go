@@ -48,6 +48,9 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.inFlight.Add(1)
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
+	if sc.callParent != sc.ctx && sc.ctx.Err() != nil {
+		cl.cancel() // the connection's context ended before the call was in sc.calls
+	}
 	sc.mu.Unlock()
 	sc.dispatch(cl)
 }
@@ -55,7 +58,7 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 // requestContext is the handler's context: the connection's, with the
 // request's metadata and deadline.
 func (sc *serverConn) requestContext(env *requestEnvelope) (context.Context, context.CancelFunc) {
-	ctx := sc.ctx
+	ctx := sc.callParent
 	if env.metadata != nil {
 		ctx = WithMetadata(ctx, env.metadata)
 	}
