@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"runtime"
 )
 
@@ -111,10 +110,8 @@ type channel struct {
 
 	// writer side, owned by the writer goroutine
 	w       io.Writer
-	wbuf    *[]byte     // pooled; nil while nothing is buffered
-	werr    error       // the first write error; every later send and flush returns it
-	wvec    net.Buffers // writeLarge's; WriteTo consumes it, so it is made from wvecArr each time
-	wvecArr [2][]byte
+	wbuf    *[]byte // pooled; nil while nothing is buffered
+	werr    error   // the first write error; every later send and flush returns it
 	whdr    [frameHeaderLength]byte
 	maxSend int
 }
@@ -211,14 +208,18 @@ func (ch *channel) send(streamID uint32, t frameType, flags uint8, data []byte) 
 }
 
 // writeLarge writes a frame larger than the write buffer, with nothing
-// buffered, as its header and its data in one vectored write where the
-// connection has them.
+// buffered: its header and the start of its data fill the buffer for one
+// write, and the rest of its data goes straight out in a second.
 func (ch *channel) writeLarge(h frameHeader, data []byte) error {
-	putFrameHeader(ch.whdr[:], h)
-	ch.wvecArr = [2][]byte{ch.whdr[:], data}
-	ch.wvec = ch.wvecArr[:]
-	_, err := ch.wvec.WriteTo(ch.w)
-	ch.wvecArr, ch.wvec = [2][]byte{}, nil
+	ch.wbuf = getBufferCap(writeBufferSize)
+	b := (*ch.wbuf)[:writeBufferSize]
+	putFrameHeader(b, h)
+	n := copy(b[frameHeaderLength:], data)
+	*ch.wbuf = b
+	if err := ch.flush(); err != nil {
+		return err
+	}
+	_, err := ch.w.Write(data[n:])
 	return ch.writeFailed(err)
 }
 

@@ -4,7 +4,6 @@
 package ttrpc
 
 import (
-	"log/slog"
 	"time"
 )
 
@@ -68,13 +67,13 @@ func WithChainUnaryClientInterceptor(interceptors ...UnaryClientInterceptor) Cli
 	}
 }
 
-// WithClientLogger sets the logger for the client's connection events.
-// Expected events (the server going away) are logged at debug level.
-// Default: warnings and errors to the standard log package (which follows
-// slog.SetDefault), debug messages dropped.
-func WithClientLogger(logger *slog.Logger) ClientOpts {
+// WithClientLogger sets the logger (a *slog.Logger, say) for the client's
+// connection events. Expected events (the server going away) are logged at
+// debug level. Default (also for nil): warnings and errors to the standard
+// log package (which follows slog.SetDefault), debug messages dropped.
+func WithClientLogger(logger Logger) ClientOpts {
 	return func(c *Client) {
-		if logger != nil {
+		if !isNilLogger(logger) {
 			c.config.logger = logger
 		}
 	}

@@ -6,19 +6,34 @@ package ttrpc
 import (
 	"fmt"
 	"log"
+	"reflect"
 	"strings"
 )
 
-// logger is what the library logs through. A *slog.Logger given with
-// WithServerLogger or WithClientLogger is one. Without one, warnings and
-// errors go to the standard log package (which follows slog.SetDefault, so
-// a program that sets a default slog handler gets them there) and debug
-// messages are dropped. Keeping log/slog out of the default path keeps it,
-// and what it links (encoding/json), out of programs that do not use it.
-type logger interface {
+// Logger is what the library logs through, given with WithServerLogger or
+// WithClientLogger: a *slog.Logger is one. The arguments after the message
+// are key-value pairs, as slog takes them. Without one, warnings and errors
+// go to the standard log package (which follows slog.SetDefault, so a
+// program that sets a default slog handler gets them there) and debug
+// messages are dropped. Taking an interface keeps log/slog, and what it
+// links, out of programs that do not use it.
+type Logger interface {
 	Debug(msg string, args ...any)
 	Warn(msg string, args ...any)
 	Error(msg string, args ...any)
+}
+
+// logger is the name the library uses inside.
+type logger = Logger
+
+// isNilLogger reports whether l is nil, or a nil pointer (a nil
+// *slog.Logger): either keeps the default.
+func isNilLogger(l Logger) bool {
+	if l == nil {
+		return true
+	}
+	v := reflect.ValueOf(l)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // stdLogger is the default logger.

@@ -5,7 +5,6 @@ package ttrpc
 
 import (
 	"fmt"
-	"log/slog"
 	"time"
 )
 
@@ -88,13 +87,14 @@ func WithChainUnaryServerInterceptor(interceptors ...UnaryServerInterceptor) Ser
 	}
 }
 
-// WithServerLogger sets the logger for the server's events: handler panics
-// at error level, failed handshakes and broken connections at warning
-// level, clients going away at debug level. Default: warnings and errors to the standard log package (which follows
-// slog.SetDefault), debug messages dropped.
-func WithServerLogger(logger *slog.Logger) ServerOpt {
+// WithServerLogger sets the logger (a *slog.Logger, say) for the server's
+// events: handler panics at error level, failed handshakes and broken
+// connections at warning level, clients going away at debug level.
+// Default (also for nil): warnings and errors to the standard log package
+// (which follows slog.SetDefault), debug messages dropped.
+func WithServerLogger(logger Logger) ServerOpt {
 	return func(c *serverConfig) error {
-		if logger != nil {
+		if !isNilLogger(logger) {
 			c.logger = logger
 		}
 		return nil
