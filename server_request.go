@@ -12,9 +12,11 @@ import (
 	"github.com/featherrpc/ttrpc/status"
 )
 
-// The calls of a server connection: each runs on a request goroutine,
-// which sends its answer (directly when the writer is idle, else through
-// the writer's queue).
+// The calls of a server connection: each runs on a request goroutine
+// (server_workers.go), which sends its answer directly when its call is the
+// only one in flight and the writer is idle, else through the writer's
+// queue, where the writer gathers the answers of concurrent calls into few
+// writes.
 
 // startCall registers a call and runs it on its own goroutine. For a
 // stream, the request's message is the first message the handler receives
@@ -49,7 +51,9 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
 	if sc.callParent != sc.ctx && sc.ctx.Err() != nil {
-		cl.cancel() // the connection's context ended before the call was in sc.calls
+		// The connection's context ended before the call was in sc.calls,
+		// so cancelCalls did not see it.
+		cl.cancel()
 	}
 	sc.mu.Unlock()
 	sc.dispatch(cl)
@@ -195,17 +199,18 @@ func (sc *serverConn) busy() bool {
 	return sc.inFlight.Load() > 1
 }
 
-// sendFrame writes f directly when its call is the only one in flight and
-// the writer is idle, or else queues it for the writer; it gives up
-// (dropping f) when the connection ends, or when done (the caller's
-// context, may be nil) ends first, with errStreamGone or that context's
-// error.
-func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, final bool) error {
+// sendFrame writes f directly when it is a call's answer (last is set),
+// the call is the only one in flight and the writer is idle; else it queues
+// f for the writer (a stream's messages always: more follow, and the writer
+// sends them together). It gives up (dropping f) when the connection ends,
+// or when done (the caller's context, may be nil) ends first, with
+// ErrStreamClosed or errContextDone.
+func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, last bool) error {
 	if isDone(sc.done) {
 		releaseBuffer(f.data)
 		return ErrStreamClosed
 	}
-	if final && !sc.busy() { // else the writer gathers it with the other answers
+	if last && !sc.busy() {
 		if handled, err := sc.out.tryDirect(f); handled {
 			if err != nil {
 				sc.terminate(err)
