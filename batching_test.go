@@ -245,3 +245,50 @@ func TestStreamMessagesShareWrites(t *testing.T) {
 		t.Errorf("%d stream messages took %d server writes, want at most %d", messages, w, messages/4)
 	}
 }
+
+// Only unary calls make a connection busy (answers gathered by the writer,
+// which yields before it flushes): an open stream, however long it lives,
+// says nothing of what comes next.
+func TestOnlyUnaryCallsMakeAConnectionBusy(t *testing.T) {
+	leakcheck.Check(t)
+	s, path := newTestServer(t)
+	s.RegisterService(streamService, streamTestService())
+	c := dialClient(t, path)
+	busy := func() (client, server bool) {
+		for _, cc := range c.source.conns() {
+			client = client || cc.busy()
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for sc := range s.conns {
+			server = server || sc.busy()
+		}
+		return client, server
+	}
+	stream, err := c.NewStream(context.Background(), echoDesc, streamService, "Echo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.CloseSend()
+	ctx, cancel := context.WithCancel(context.Background())
+	var calls sync.WaitGroup
+	defer calls.Wait()
+	defer cancel()
+	block := func() {
+		calls.Add(1)
+		go func() {
+			defer calls.Done()
+			c.Call(ctx, testService, "Block", &wrapperspb.StringValue{}, &wrapperspb.StringValue{})
+		}()
+	}
+	block()
+	waitFor(t, func() bool { return s.Counts().Calls == 1 && s.Counts().Streams == 1 })
+	if client, server := busy(); client || server {
+		t.Errorf("one stream and one call: busy client %v, server %v; want neither", client, server)
+	}
+	block()
+	waitFor(t, func() bool { return s.Counts().Calls == 2 })
+	if client, server := busy(); !client || !server {
+		t.Errorf("two calls: busy client %v, server %v; want both", client, server)
+	}
+}

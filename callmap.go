@@ -97,6 +97,7 @@ type callMap struct {
 	// guarded by mu:
 	nextID uint64 // the next odd stream id; past MaxUint32 the ids are spent
 	calls  map[uint32]*call
+	unary  int   // the unary calls in calls
 	err    error // set once the connection is gone; no call registers after
 }
 
@@ -125,7 +126,18 @@ func (m *callMap) register(c *call) (id uint32, ok bool, err error) {
 	c.id = id
 	c.state = callRegistered
 	m.calls[id] = c
+	if c.stream == nil {
+		m.unary++
+	}
 	return id, true, nil
+}
+
+// removeLocked takes a registered call out of the map; mu must be held.
+func (m *callMap) removeLocked(c *call) {
+	delete(m.calls, c.id)
+	if c.stream == nil {
+		m.unary--
+	}
 }
 
 // claim takes the call with the given id out of the map, or returns nil if
@@ -137,7 +149,7 @@ func (m *callMap) claim(id uint32) *call {
 	if !ok {
 		return nil
 	}
-	delete(m.calls, id)
+	m.removeLocked(c)
 	c.state = callClaimed
 	return c
 }
@@ -168,7 +180,7 @@ func (m *callMap) abandon(c *call) bool {
 	case callClaimed:
 		return false
 	case callRegistered:
-		delete(m.calls, c.id)
+		m.removeLocked(c)
 	}
 	c.state = callAbandoned
 	return true
@@ -195,12 +207,19 @@ func (m *callMap) closeAll(err error) []*call {
 		m.err = err
 	}
 	pending := make([]*call, 0, len(m.calls))
-	for id, c := range m.calls {
+	for _, c := range m.calls {
 		c.state = callClaimed
 		pending = append(pending, c)
-		delete(m.calls, id)
+		m.removeLocked(c)
 	}
 	return pending
+}
+
+// unaryCalls returns the number of unary calls in the map.
+func (m *callMap) unaryCalls() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.unary
 }
 
 // len returns the number of calls in the map.

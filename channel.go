@@ -187,7 +187,10 @@ func (ch *channel) send(streamID uint32, t frameType, flags uint8, data []byte) 
 	}
 	h := frameHeader{Length: uint32(len(data)), StreamID: streamID, Type: t, Flags: flags}
 	size := frameHeaderLength + len(data)
-	if ch.wbuf != nil && len(*ch.wbuf)+size > cap(*ch.wbuf) {
+	// A pooled buffer may be larger than writeBufferSize: a frame that is
+	// too large to gather goes out after what is buffered, whatever room
+	// is left.
+	if ch.wbuf != nil && (len(*ch.wbuf)+size > cap(*ch.wbuf) || size > writeBufferSize) {
 		if err := ch.flush(); err != nil {
 			return err
 		}

@@ -604,6 +604,31 @@ func TestChannelSendOverflowAndLargeFrames(t *testing.T) {
 	}
 }
 
+// A large frame after buffered ones goes out after them even when the
+// pooled write buffer has room for it (pooled buffers can be larger than
+// writeBufferSize).
+func TestChannelSendLargeFrameAfterBufferedOnesInARoomyBuffer(t *testing.T) {
+	roomy := make([]byte, 0, 2*writeBufferSize-1) // pooled in the writeBufferSize class
+	releaseBuffer(&roomy)
+	w := &writeRecorder{}
+	ch := newChannel(w, frameLengthMax, frameLengthMax)
+	ch.wbuf = &roomy // as if the pool had handed it out
+	small, large := []byte("small"), bytes.Repeat([]byte{7}, writeBufferSize+100)
+	if err := ch.send(1, frameTypeData, 0, small); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.send(3, frameTypeData, 0, large); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := append(frameOf(1, frameTypeData, 0, small), frameOf(3, frameTypeData, 0, large)...)
+	if !bytes.Equal(w.bytes(), want) {
+		t.Errorf("wrote %d bytes, not the %d bytes of both frames in order", len(w.bytes()), len(want))
+	}
+}
+
 func TestChannelSendTooLarge(t *testing.T) {
 	const limit = 1024
 	w := &writeRecorder{}

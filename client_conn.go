@@ -144,10 +144,11 @@ func (cc *clientConn) sendLoop() {
 	}
 }
 
-// busy reports whether more than one call is in flight, so that more
-// requests are likely on their way to the sender.
+// busy reports whether more than one unary call is in flight, so that
+// more requests are likely on their way to the sender. Streams do not
+// count: a long-lived one says nothing of what comes next.
 func (cc *clientConn) busy() bool {
-	return cc.calls.len() > 1
+	return cc.calls.unaryCalls() > 1
 }
 
 // writeFailLinger bounds how long a connection whose writes fail goes on

@@ -15,8 +15,9 @@ import (
 //
 // All methods are safe for concurrent use. Each accepted connection gets
 // its own goroutine (which runs the handshake and then reads frames), a
-// writer goroutine, and one goroutine per request in flight; the connection
-// owns and waits for all of them.
+// writer goroutine, and a goroutine for each request in flight (kept for a
+// while after, for the next requests); the connection owns and waits for
+// all of them.
 type Server struct {
 	config   serverConfig
 	services *serviceSet

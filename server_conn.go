@@ -16,8 +16,10 @@ import (
 )
 
 // serverConn is one accepted connection. Its serve goroutine runs the
-// handshake and then reads frames; it starts a writer goroutine and one
-// goroutine per request, and waits for all of them before it returns.
+// handshake and then reads frames; it starts a writer goroutine and runs
+// each request on a goroutine of its own (a new one, or one idle after an
+// earlier request: server_workers.go), and waits for all of them before it
+// returns.
 type serverConn struct {
 	server *Server
 	raw    net.Conn // as accepted; closed by terminate
@@ -40,10 +42,11 @@ type serverConn struct {
 
 	handlers sync.WaitGroup // the request goroutines
 	workers  workerPool     // the idle ones
-	// inFlight counts the calls started and not yet ended. With more than
-	// one, answers are likely to come close together: they go through the
-	// writer, which gathers them into one write.
-	inFlight atomic.Int32
+	// unaryInFlight counts the unary calls started and not yet ended. With
+	// more than one, answers are likely to come close together: they go
+	// through the writer, which gathers them into one write. Streams do not
+	// count: a long-lived one says nothing of what comes next.
+	unaryInFlight atomic.Int32
 
 	mu sync.Mutex
 	// guarded by mu:

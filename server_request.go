@@ -13,8 +13,8 @@ import (
 )
 
 // The calls of a server connection: each runs on a request goroutine
-// (server_workers.go), which sends its answer directly when its call is the
-// only one in flight and the writer is idle, else through the writer's
+// (server_workers.go), which sends its answer directly when no other unary
+// call is in flight and the writer is idle, else through the writer's
 // queue, where the writer gathers the answers of concurrent calls into few
 // writes.
 
@@ -47,7 +47,9 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 			cl.recv.end(io.EOF)
 		}
 	}
-	sc.inFlight.Add(1)
+	if stream == nil {
+		sc.unaryInFlight.Add(1)
+	}
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
 	if sc.callParent != sc.ctx && sc.ctx.Err() != nil {
@@ -139,7 +141,9 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 	}
 	cl.stats.end(st.Err()) // before the counts drop, so a zero count means every end was reported
 	sc.server.counts.add(cl.recv != nil, -1)
-	sc.inFlight.Add(-1)
+	if cl.stream == nil {
+		sc.unaryInFlight.Add(-1)
+	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	delete(sc.calls, cl.id)
@@ -192,15 +196,15 @@ func (sc *serverConn) enqueue(f outFrame) bool {
 	return sc.sendFrame(nil, f, true) == nil
 }
 
-// busy reports whether more than one call is in flight: then answers are
-// left to the writer, which yields once before it flushes so that answers
-// ready at about the same time leave in one write.
+// busy reports whether more than one unary call is in flight: then
+// answers are left to the writer, which yields once before it flushes so
+// that answers ready at about the same time leave in one write.
 func (sc *serverConn) busy() bool {
-	return sc.inFlight.Load() > 1
+	return sc.unaryInFlight.Load() > 1
 }
 
 // sendFrame writes f directly when it is a call's answer (last is set),
-// the call is the only one in flight and the writer is idle; else it queues
+// no other unary call is in flight and the writer is idle; else it queues
 // f for the writer (a stream's messages always: more follow, and the writer
 // sends them together). It gives up (dropping f) when the connection ends,
 // or when done (the caller's context, may be nil) ends first, with

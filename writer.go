@@ -107,10 +107,10 @@ type frameSink interface {
 
 // sharedChannel is the write side of a server connection's channel, shared
 // by the writer goroutine and the request goroutines: a request goroutine
-// whose frame would find the writer idle (nothing queued, nothing being
-// written) writes it itself, saving the writer's wake-up on every answer
-// of a connection that is not busy. Under load frames queue up, and the
-// writer sends them together.
+// whose answer would find the writer idle (nothing queued, nothing being
+// written) writes it itself when no other unary call is in flight, saving
+// the writer's wake-up on every answer of a connection that is not busy.
+// Otherwise frames queue up, and the writer sends them together.
 //
 // Order is kept: a frame is written directly only when every frame queued
 // before it (by any goroutine) has been written.
