@@ -29,8 +29,9 @@ import (
 
 // rawPeerTimeout bounds every read and write of a raw peer, and every wait
 // for a call's outcome, so that a test waiting for something the library
-// never does fails instead of hanging.
-const rawPeerTimeout = 5 * time.Second
+// never does fails instead of hanging. Generous, for a loaded machine
+// running the suite under the race detector.
+const rawPeerTimeout = 10 * time.Second
 
 // rawPeer is a hand-driven end of a connection. Its methods call t.Fatal, so
 // they must be called from the test's goroutine.
