@@ -5,8 +5,8 @@ package ttrpc
 
 import "io"
 
-// Sizes of a channel's read buffer: small while frames come one at a time
-// (an idle connection waits with this one), large (pooled) while reads
+// Sizes of a channel's read buffer: small while reads drain what the peer
+// sent (an idle connection waits with this one), large (pooled) while reads
 // keep filling the buffer, so that a busy connection takes many frames per
 // read.
 const (
@@ -60,14 +60,16 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 }
 
 // fill reads once into the empty buffer, first sizing it by the previous
-// read: one that filled the buffer asks for the large buffer, one that did
-// not fill the small one returns the large buffer to its pool.
+// read: one that filled the buffer (so more was likely waiting) asks for
+// the large buffer, one that did not (the peer's backlog was drained)
+// returns the large buffer to its pool. So a connection that goes idle
+// waits with the small buffer.
 func (b *readBuffer) fill() {
 	switch last := b.end; {
 	case last == len(b.buf) && b.large == nil:
 		b.large = getBufferLen(readBufferLarge)
 		b.buf = *b.large
-	case last < readBufferSmall && b.large != nil:
+	case last < len(b.buf) && b.large != nil:
 		releaseBuffer(b.large)
 		b.large = nil
 		b.buf = b.small

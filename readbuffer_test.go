@@ -42,8 +42,7 @@ func TestReadBufferGrowsWhileReadsFillItAndShrinksAfter(t *testing.T) {
 	}
 	// Reads fill whatever buffer they get three times, then the peer
 	// slows down to 100 bytes per read: the buffer grows after the first
-	// full read, and shrinks after the first read that would not have
-	// filled the small one.
+	// full read, and shrinks after the first read that does not fill it.
 	src := &chunkReader{data: data, sizes: []int{1 << 30, 1 << 30, 1 << 30, 100}}
 	b := newReadBuffer(src)
 	var got bytes.Buffer
@@ -88,5 +87,29 @@ func TestReadBufferReadsLargeRequestsDirectly(t *testing.T) {
 	}
 	if n, err := b.Read(head); n != 0 || err != io.EOF {
 		t.Errorf("read at the end = %d, %v; want 0, io.EOF", n, err)
+	}
+}
+
+// A read that drains the peer's backlog, even a large one, sends the
+// buffer back to small: a connection going idle then waits with it.
+func TestReadBufferShrinksOnceTheBacklogIsDrained(t *testing.T) {
+	leakcheck.Check(t)
+	data := make([]byte, 20000)
+	src := &chunkReader{data: data, sizes: []int{1 << 30, 5000, 1 << 30}}
+	b := newReadBuffer(src)
+	p := make([]byte, 100)
+	for read := 0; read < readBufferSmall+5000+1; {
+		n, err := b.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read += n
+	}
+	want := []int{readBufferSmall, readBufferLarge, readBufferSmall}
+	if !slices.Equal(src.asked, want) {
+		t.Errorf("buffer sizes read into = %v, want %v", src.asked, want)
+	}
+	if b.large != nil {
+		t.Error("the large buffer is kept after a read that did not fill it")
 	}
 }
