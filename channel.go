@@ -137,7 +137,14 @@ func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
 // *frameTooLargeError, and the channel can go on reading. A stream that
 // ends cleanly between frames gives io.EOF; one that ends inside a frame
 // gives io.ErrUnexpectedEOF.
+//
+// When nothing is buffered, recv first lets other goroutines run: those
+// that the frames just received woke (a handler, a caller) then go first,
+// instead of waiting behind a read that finds nothing yet and parks.
 func (ch *channel) recv() (frameHeader, *[]byte, error) {
+	if ch.br.start == ch.br.end {
+		runtime.Gosched()
+	}
 	if _, err := io.ReadFull(ch.br, ch.rhdr[:]); err != nil {
 		return frameHeader{}, nil, err
 	}
@@ -154,16 +161,6 @@ func (ch *channel) recv() (frameHeader, *[]byte, error) {
 		return h, nil, noEOF(err)
 	}
 	return h, data, nil
-}
-
-// yieldBeforeWaiting lets other goroutines run before the next recv when
-// that recv will read from the connection: the goroutines that the frames
-// just received woke (a handler, a caller) then go first, instead of
-// waiting behind a read that finds nothing yet and parks.
-func (ch *channel) yieldBeforeWaiting() {
-	if ch.br.start == ch.br.end {
-		runtime.Gosched()
-	}
 }
 
 // noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.

@@ -208,7 +208,6 @@ func (cc *clientConn) receive() error {
 		default:
 			releaseBuffer(data) // frames of other types are skipped
 		}
-		cc.channel.yieldBeforeWaiting()
 	}
 }
 

@@ -32,7 +32,6 @@ func (sc *serverConn) readLoop() error {
 		default:
 			releaseBuffer(data) // frames of other types are skipped
 		}
-		sc.channel.yieldBeforeWaiting()
 	}
 }
 

@@ -52,7 +52,7 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	}
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
-	if sc.callParent != sc.ctx && sc.ctx.Err() != nil {
+	if sc.callParent != sc.ctx && isDone(sc.ctx.Done()) {
 		// The connection's context ended before the call was in sc.calls,
 		// so cancelCalls did not see it.
 		cl.cancel()
