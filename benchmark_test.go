@@ -74,6 +74,24 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 }
 
+// BenchmarkRoundTripDeadlineMetadata measures a 64-byte round trip whose
+// context has a deadline and metadata, as most calls of a container
+// runtime's clients do: the server's handler context carries both.
+func BenchmarkRoundTripDeadlineMetadata(b *testing.B) {
+	c := benchPair(b)
+	req := &wrapperspb.BytesValue{Value: make([]byte, 64)}
+	resp := &wrapperspb.BytesValue{}
+	ctx, cancel := context.WithTimeout(WithMetadata(context.Background(), MD{"namespace": {"default"}}), time.Hour)
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := c.Call(ctx, testService, "Echo", req, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkConcurrent measures throughput with many concurrent callers
 // on one connection.
 func BenchmarkConcurrent(b *testing.B) {

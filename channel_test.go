@@ -608,8 +608,11 @@ func TestChannelSendOverflowAndLargeFrames(t *testing.T) {
 // pooled write buffer has room for it (pooled buffers can be larger than
 // writeBufferSize).
 func TestChannelSendLargeFrameAfterBufferedOnesInARoomyBuffer(t *testing.T) {
-	roomy := make([]byte, 0, 2*writeBufferSize-1) // pooled in the writeBufferSize class
-	releaseBuffer(&roomy)
+	// A buffer the pool may hand out for writeBufferSize (flush releases
+	// it into that class). It must not be released here as well: a buffer
+	// in the pool twice goes to two owners, which once gave a later test's
+	// client and server one write buffer.
+	roomy := make([]byte, 0, 2*writeBufferSize-1)
 	w := &writeRecorder{}
 	ch := newChannel(w, frameLengthMax, frameLengthMax)
 	ch.wbuf = &roomy // as if the pool had handed it out

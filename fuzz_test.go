@@ -131,10 +131,11 @@ func FuzzRequestDecode(f *testing.F) {
 		}
 		// Any timeout but zero is a deadline; a negative one has passed
 		// (as in containerd's ttrpc).
-		ctx, cancel := (&serverConn{ctx: context.Background(), callParent: context.Background()}).requestContext(&requestEnvelope{timeoutNano: req.TimeoutNano})
-		_, hasDeadline := ctx.Deadline()
-		expired := ctx.Err() != nil
-		cancel()
+		cl := &serverCall{env: requestEnvelope{timeoutNano: req.TimeoutNano}}
+		(&serverConn{ctx: context.Background(), callParent: context.Background()}).initContext(cl)
+		_, hasDeadline := cl.ctx.Deadline()
+		expired := cl.ctx.Err() != nil
+		cl.cancel()
 		if hasDeadline != (req.TimeoutNano != 0) || req.TimeoutNano < 0 && !expired {
 			t.Fatalf("timeout_nano %d gave a deadline: %v (expired: %v)", req.TimeoutNano, hasDeadline, expired)
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/status"
@@ -27,13 +28,16 @@ type serverConn struct {
 	ctx    context.Context    // the connection's context; gains the handshake info before the read loop
 	cancel context.CancelFunc // cancels ctx; called by terminate
 	// callParent is the parent of every handler's context: ctx without its
-	// cancellation when ctx has no deadline, so that a call's context is
-	// not registered with (and removed from) a context shared by every
-	// call of the connection. cancelCalls then cancels the calls in flight
-	// when ctx ends, and startCall a call that starts after.
-	callParent context.Context
-	stopWatch  func() bool   // stops the watch of ctx that runs cancelCalls
-	watchDone  chan struct{} // closed when that watch has run
+	// cancellation, so that a call's context is not registered with (and
+	// removed from) a context shared by every call of the connection.
+	// cancelCalls cancels the calls in flight when ctx ends, and startCall
+	// a call that starts after; ctx's deadline, if any, is each call's
+	// latest.
+	callParent      context.Context
+	callDeadline    time.Time     // ctx's deadline, if hasCallDeadline
+	hasCallDeadline bool          // ctx has a deadline
+	stopWatch       func() bool   // stops the watch of ctx that runs cancelCalls
+	watchDone       chan struct{} // closed when that watch has run
 
 	sendq     chan outFrame // responses for the writer
 	closeOnce sync.Once
@@ -66,8 +70,7 @@ type serverConn struct {
 
 // serverCall is one request in flight on a server connection.
 type serverCall struct {
-	id     uint32
-	cancel context.CancelFunc // cancels the handler's context
+	id uint32
 	// answered is set by whoever sends the call's final frame, so that it
 	// is sent once: the handler's goroutine, or the reader when it fails
 	// the call early.
@@ -79,7 +82,12 @@ type serverCall struct {
 	frame  *[]byte         // the request frame, released when the handler returns
 	method Method          // a unary call's handler
 	stream *Stream         // a stream's description
-	ctx    context.Context // the handler's context
+	ctx    callContext     // the handler's context
+}
+
+// cancel ends the handler's context, if it has not ended.
+func (cl *serverCall) cancel() {
+	cl.ctx.cancel(context.Canceled)
 }
 
 // fullMethod is "/" + service + "/" + method, made when needed: for
@@ -138,13 +146,10 @@ func (sc *serverConn) serve() {
 	}
 }
 
-// watchCancel sets callParent, and has the calls in flight cancelled when
-// the connection's context ends if callParent does not carry that.
+// watchCancel sets callParent and the calls' deadline, and has the calls
+// in flight cancelled when the connection's context ends.
 func (sc *serverConn) watchCancel() {
-	if _, ok := sc.ctx.Deadline(); ok {
-		sc.callParent = sc.ctx // calls inherit the deadline, and with it the cancellation
-		return
-	}
+	sc.callDeadline, sc.hasCallDeadline = sc.ctx.Deadline()
 	sc.callParent = context.WithoutCancel(sc.ctx)
 	sc.watchDone = make(chan struct{})
 	// Owner: serve, which stops the watch, or waits for watchDone when
@@ -155,12 +160,14 @@ func (sc *serverConn) watchCancel() {
 	})
 }
 
-// cancelCalls cancels the context of every call in flight.
+// cancelCalls ends the context of every call in flight as the
+// connection's context ended.
 func (sc *serverConn) cancelCalls() {
+	err := sc.ctx.Err()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	for _, cl := range sc.calls {
-		cl.cancel()
+		cl.ctx.cancel(err)
 	}
 }
 

@@ -23,9 +23,9 @@ func (s *Server) runUnary(cl *serverCall) (interface{}, *status.Status) {
 	}
 	return s.run(cl, func() (interface{}, error) {
 		if s.unary != nil {
-			return s.unary(cl.ctx, unmarshal, &UnaryServerInfo{FullMethod: cl.fullMethod()}, cl.method)
+			return s.unary(&cl.ctx, unmarshal, &UnaryServerInfo{FullMethod: cl.fullMethod()}, cl.method)
 		}
-		return cl.method(cl.ctx, unmarshal)
+		return cl.method(&cl.ctx, unmarshal)
 	})
 }
 
@@ -39,9 +39,9 @@ func (s *Server) runStream(cl *serverCall, ss *serverStream) (interface{}, *stat
 				StreamingClient: desc.StreamingClient,
 				StreamingServer: desc.StreamingServer,
 			}
-			return s.stream(cl.ctx, ss, info, desc.Handler)
+			return s.stream(&cl.ctx, ss, info, desc.Handler)
 		}
-		return desc.Handler(cl.ctx, ss)
+		return desc.Handler(&cl.ctx, ss)
 	})
 }
 

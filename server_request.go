@@ -4,7 +4,6 @@
 package ttrpc
 
 import (
-	"context"
 	"io"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 // stream, the request's message is the first message the handler receives
 // when the method's client side does not stream.
 func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
-	cl.ctx, cl.cancel = sc.requestContext(&cl.env)
+	sc.initContext(cl)
 	stream := cl.stream
 	sc.server.counts.add(stream != nil, 1)
 	if handler := sc.server.config.stats; handler != nil {
@@ -52,28 +51,31 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	}
 	sc.mu.Lock()
 	sc.calls[cl.id] = cl
-	if sc.callParent != sc.ctx && isDone(sc.ctx.Done()) {
+	if isDone(sc.ctx.Done()) {
 		// The connection's context ended before the call was in sc.calls,
 		// so cancelCalls did not see it.
-		cl.cancel()
+		cl.ctx.cancel(sc.ctx.Err())
 	}
 	sc.mu.Unlock()
 	sc.dispatch(cl)
 }
 
-// requestContext is the handler's context: the connection's, with the
-// request's metadata and deadline.
-func (sc *serverConn) requestContext(env *requestEnvelope) (context.Context, context.CancelFunc) {
-	ctx := sc.callParent
-	if env.metadata != nil {
-		ctx = WithMetadata(ctx, env.metadata)
-	}
-	if env.timeoutNano != 0 {
+// initContext sets up the handler's context: the connection's, with the
+// request's metadata and deadline (the earlier of the request's and the
+// connection's).
+func (sc *serverConn) initContext(cl *serverCall) {
+	ctx := &cl.ctx
+	ctx.parent = sc.callParent
+	ctx.md = cl.env.metadata
+	ctx.deadline, ctx.hasDeadline = sc.callDeadline, sc.hasCallDeadline
+	if timeout := cl.env.timeoutNano; timeout != 0 {
 		// A negative timeout (a peer whose deadline had passed when it sent
 		// the request) gives an expired context, as in containerd's ttrpc.
-		return context.WithTimeout(ctx, time.Duration(env.timeoutNano))
+		deadline := time.Now().Add(time.Duration(timeout))
+		if !ctx.hasDeadline || deadline.Before(ctx.deadline) {
+			ctx.deadline, ctx.hasDeadline = deadline, true
+		}
 	}
-	return context.WithCancel(ctx)
 }
 
 // runCall runs the handler of a call and sends its answer.
@@ -83,7 +85,7 @@ func (sc *serverConn) runCall(cl *serverCall) {
 	var resp interface{}
 	var st *status.Status
 	if cl.stream != nil {
-		ss := &serverStream{conn: sc, call: cl, ctx: cl.ctx, streamingServer: cl.stream.StreamingServer}
+		ss := &serverStream{conn: sc, call: cl, ctx: &cl.ctx, streamingServer: cl.stream.StreamingServer}
 		resp, st = sc.server.runStream(cl, ss)
 	} else {
 		resp, st = sc.server.runUnary(cl)

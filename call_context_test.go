@@ -1,0 +1,255 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/featherrpc/ttrpc/internal/leakcheck"
+)
+
+// newTestCallContext returns the context of a call whose request carried
+// timeoutNano and md, on a connection whose context is connCtx.
+func newTestCallContext(connCtx context.Context, timeoutNano int64, md MD) *serverCall {
+	sc := &serverConn{ctx: connCtx}
+	sc.callDeadline, sc.hasCallDeadline = connCtx.Deadline()
+	sc.callParent = context.WithoutCancel(connCtx)
+	cl := &serverCall{env: requestEnvelope{timeoutNano: timeoutNano, metadata: md}}
+	sc.initContext(cl)
+	return cl
+}
+
+func TestCallContextDeadline(t *testing.T) {
+	soon, late := time.Hour, 2*time.Hour
+	connSoon, cancel := context.WithTimeout(context.Background(), soon)
+	defer cancel()
+	connLate, cancel := context.WithTimeout(context.Background(), late)
+	defer cancel()
+	for _, tc := range []struct {
+		name    string
+		conn    context.Context
+		timeout time.Duration
+		want    time.Duration // 0: no deadline
+	}{
+		{"none", context.Background(), 0, 0},
+		{"request's", context.Background(), soon, soon},
+		{"connection's", connSoon, 0, soon},
+		{"request's, earlier", connLate, soon, soon},
+		{"connection's, earlier", connSoon, late, soon},
+	} {
+		cl := newTestCallContext(tc.conn, int64(tc.timeout), nil)
+		deadline, ok := cl.ctx.Deadline()
+		switch {
+		case tc.want == 0 && ok:
+			t.Errorf("%s: deadline %v, want none", tc.name, deadline)
+		case tc.want != 0 && !ok:
+			t.Errorf("%s: no deadline", tc.name)
+		case tc.want != 0:
+			if left := time.Until(deadline); left > tc.want || left < tc.want-time.Minute {
+				t.Errorf("%s: deadline in %v, want in %v", tc.name, left, tc.want)
+			}
+		}
+		if err := cl.ctx.Err(); err != nil {
+			t.Errorf("%s: Err = %v before the deadline", tc.name, err)
+		}
+	}
+}
+
+func TestCallContextCancel(t *testing.T) {
+	cl := newTestCallContext(context.Background(), 0, nil)
+	ctx := &cl.ctx
+	before := ctx.Done()
+	select {
+	case <-before:
+		t.Fatal("Done closed before cancel")
+	default:
+	}
+	cl.cancel()
+	ctx.cancel(context.DeadlineExceeded) // a second end changes nothing
+	if err := ctx.Err(); err != context.Canceled {
+		t.Fatalf("Err = %v, want context.Canceled", err)
+	}
+	if cause := context.Cause(ctx); cause != context.Canceled {
+		t.Fatalf("Cause = %v, want context.Canceled", cause)
+	}
+	for _, done := range []<-chan struct{}{before, ctx.Done()} {
+		select {
+		case <-done:
+		default:
+			t.Fatal("Done not closed after cancel")
+		}
+	}
+}
+
+// Done made only after the context ended is closed.
+func TestCallContextDoneAfterCancel(t *testing.T) {
+	cl := newTestCallContext(context.Background(), 0, nil)
+	cl.cancel()
+	select {
+	case <-cl.ctx.Done():
+	default:
+		t.Fatal("Done not closed")
+	}
+}
+
+// A context nobody waits on starts no timer: Err finds the deadline past.
+func TestCallContextDeadlineWithoutTimer(t *testing.T) {
+	cl := newTestCallContext(context.Background(), int64(time.Millisecond), nil)
+	time.Sleep(2 * time.Millisecond)
+	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+	if cl.ctx.timer != nil {
+		t.Fatal("a timer was started although nothing waited for the deadline")
+	}
+	select {
+	case <-cl.ctx.Done():
+	default:
+		t.Fatal("Done not closed after the deadline")
+	}
+}
+
+// A negative timeout gives a context that has ended already.
+func TestCallContextExpiredTimeout(t *testing.T) {
+	cl := newTestCallContext(context.Background(), -1, nil)
+	select {
+	case <-cl.ctx.Done():
+	case <-time.After(rawPeerTimeout):
+		t.Fatal("Done not closed")
+	}
+	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// Waiting on Done starts the timer, which ends the context at the deadline.
+func TestCallContextDoneAtDeadline(t *testing.T) {
+	cl := newTestCallContext(context.Background(), int64(20*time.Millisecond), nil)
+	select {
+	case <-cl.ctx.Done():
+	case <-time.After(rawPeerTimeout):
+		t.Fatal("Done not closed at the deadline")
+	}
+	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+	if deadline, _ := cl.ctx.Deadline(); time.Now().Before(deadline) {
+		t.Fatal("ended before its deadline")
+	}
+}
+
+// Contexts derived from a call's context end with it, and register with
+// it without a goroutine each; derived contexts that end first unregister.
+func TestCallContextDerived(t *testing.T) {
+	leakcheck.Check(t)
+	const n = 100
+	cl := newTestCallContext(context.Background(), int64(time.Hour), nil)
+	goroutines := runtime.NumGoroutine()
+	var children []context.Context
+	var stops []context.CancelFunc
+	for range n {
+		child, cancel := context.WithCancel(&cl.ctx)
+		children = append(children, child)
+		stops = append(stops, cancel)
+	}
+	timed, cancelTimed := context.WithTimeout(&cl.ctx, time.Hour)
+	defer cancelTimed()
+	if g := runtime.NumGoroutine(); g >= goroutines+n/2 {
+		t.Fatalf("%d goroutines after deriving %d contexts, %d before", g, n, goroutines)
+	}
+	stops[0]() // ends first: unregisters
+	cl.ctx.mu.Lock()
+	registered := len(cl.ctx.after)
+	cl.ctx.mu.Unlock()
+	if registered != n {
+		t.Fatalf("%d functions registered, want %d", registered, n)
+	}
+	cl.cancel()
+	for i, child := range append(children, timed) {
+		select {
+		case <-child.Done():
+		default:
+			t.Fatalf("derived context %d not done", i)
+		}
+		if err := child.Err(); err != context.Canceled {
+			t.Fatalf("derived context %d: Err = %v", i, err)
+		}
+	}
+	for _, stop := range stops {
+		stop()
+	}
+}
+
+func TestCallContextAfterFunc(t *testing.T) {
+	leakcheck.Check(t)
+	cl := newTestCallContext(context.Background(), 0, nil)
+	ran := make(chan struct{})
+	context.AfterFunc(&cl.ctx, func() { close(ran) })
+	never := context.AfterFunc(&cl.ctx, func() { t.Error("a stopped AfterFunc ran") })
+	if !never() {
+		t.Fatal("stop = false before the context ended")
+	}
+	cl.cancel()
+	select {
+	case <-ran:
+	case <-time.After(rawPeerTimeout):
+		t.Fatal("AfterFunc did not run")
+	}
+}
+
+func TestCallContextValue(t *testing.T) {
+	type key struct{}
+	conn := context.WithValue(context.Background(), key{}, "conn")
+	md := MD{"a": {"1"}}
+	cl := newTestCallContext(conn, 0, md)
+	if got, _ := GetMetadata(&cl.ctx); len(got["a"]) != 1 || got["a"][0] != "1" {
+		t.Errorf("metadata = %v, want %v", got, md)
+	}
+	if v := cl.ctx.Value(key{}); v != "conn" {
+		t.Errorf("connection's value = %v", v)
+	}
+	// Without metadata of its own, a call sees what its parent has.
+	parentMD := MD{"b": {"2"}}
+	cl = newTestCallContext(WithMetadata(conn, parentMD), 0, nil)
+	if got, _ := GetMetadata(&cl.ctx); len(got["b"]) != 1 {
+		t.Errorf("metadata = %v, want the parent's %v", got, parentMD)
+	}
+}
+
+// The context's methods are safe for concurrent use, with the context
+// ending meanwhile (run with -race).
+func TestCallContextConcurrent(t *testing.T) {
+	leakcheck.Check(t)
+	cl := newTestCallContext(context.Background(), int64(5*time.Millisecond), nil)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				switch i % 4 {
+				case 0:
+					_ = cl.ctx.Err()
+				case 1:
+					<-cl.ctx.Done()
+				case 2:
+					_, cancel := context.WithCancel(&cl.ctx)
+					cancel()
+				case 3:
+					stop := context.AfterFunc(&cl.ctx, func() {})
+					stop()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := cl.ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+}
