@@ -10,23 +10,24 @@ import (
 	"github.com/featherrpc/ttrpc/status"
 )
 
-// runUnary runs a unary method through the interceptors. The request is
-// decoded from the request frame by the unmarshal function the handler
-// calls, which must not be used after the handler returns.
-func (s *Server) runUnary(cl *serverCall) (interface{}, *status.Status) {
-	payload := cl.env.payload
-	unmarshal := func(v interface{}) error {
-		if err := (codec{}).unmarshal(payload, v); err != nil {
-			return status.Errorf(codes.InvalidArgument, "ttrpc: unmarshal request of %s: %v", cl.fullMethod(), err)
-		}
-		return nil
-	}
+// runUnary runs a unary method through the interceptors. unmarshal is the
+// function the handler decodes its request with (decodeRequestOf of cl);
+// it must not be used after the handler returns.
+func (s *Server) runUnary(cl *serverCall, unmarshal func(interface{}) error) (interface{}, *status.Status) {
 	return s.run(cl, func() (interface{}, error) {
 		if s.unary != nil {
 			return s.unary(&cl.ctx, unmarshal, &UnaryServerInfo{FullMethod: cl.fullMethod()}, cl.method)
 		}
 		return cl.method(&cl.ctx, unmarshal)
 	})
+}
+
+// decodeRequestOf decodes the request of cl into v.
+func decodeRequestOf(cl *serverCall, v interface{}) error {
+	if err := (codec{}).unmarshal(cl.env.payload, v); err != nil {
+		return status.Errorf(codes.InvalidArgument, "ttrpc: unmarshal request of %s: %v", cl.fullMethod(), err)
+	}
+	return nil
 }
 
 // runStream runs a stream handler through the interceptors.

@@ -78,8 +78,9 @@ func (sc *serverConn) initContext(cl *serverCall) {
 	}
 }
 
-// runCall runs the handler of a call and sends its answer.
-func (sc *serverConn) runCall(cl *serverCall) {
+// runCall runs the handler of a call and sends its answer. unmarshal
+// decodes the request of a unary call (see runUnary).
+func (sc *serverConn) runCall(cl *serverCall, unmarshal func(interface{}) error) {
 	defer releaseBuffer(cl.frame) // the request's payload aliases it
 	defer cl.cancel()
 	var resp interface{}
@@ -88,7 +89,7 @@ func (sc *serverConn) runCall(cl *serverCall) {
 		ss := &serverStream{conn: sc, call: cl, ctx: &cl.ctx, streamingServer: cl.stream.StreamingServer}
 		resp, st = sc.server.runStream(cl, ss)
 	} else {
-		resp, st = sc.server.runUnary(cl)
+		resp, st = sc.server.runUnary(cl, unmarshal)
 	}
 	if !cl.answered.CompareAndSwap(false, true) {
 		return // failed early by the reader, which has answered already

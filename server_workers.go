@@ -132,11 +132,15 @@ func (sc *serverConn) dispatch(cl *serverCall) {
 }
 
 // work is a request goroutine: it runs its call, then each call dispatch
-// hands it while it is idle.
+// hands it while it is idle. One unmarshal function serves all its calls
+// (a handler may not keep it), so that a call allocates none.
 func (sc *serverConn) work(w *worker, cl *serverCall) {
 	defer sc.handlers.Done()
+	var current *serverCall
+	unmarshal := func(v interface{}) error { return decodeRequestOf(current, v) }
 	for cl != nil {
-		sc.runCall(cl)
+		current = cl
+		sc.runCall(cl, unmarshal)
 		if !sc.workers.park(w) {
 			return
 		}

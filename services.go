@@ -15,7 +15,8 @@ import (
 
 // Method handles one unary method: it decodes the request with unmarshal
 // and returns the response message (nil means an empty response) or an
-// error, whose status (if it has one) reaches the client.
+// error, whose status (if it has one) reaches the client. unmarshal is
+// valid only until the Method returns (the request's buffer is reused).
 type Method func(ctx context.Context, unmarshal func(interface{}) error) (interface{}, error)
 
 // ServiceDesc describes the methods of one service. Generated code builds
