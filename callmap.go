@@ -112,7 +112,7 @@ func (m *callMap) register(c *call) (id uint32, ok bool, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case c.state == callAbandoned:
+	case c.state != callQueued: // abandoned, or failed while queued
 		return 0, false, nil
 	case m.err != nil:
 		c.state = callClaimed
@@ -183,6 +183,18 @@ func (m *callMap) abandon(c *call) bool {
 		m.removeLocked(c)
 	}
 	c.state = callAbandoned
+	return true
+}
+
+// claimQueued claims c only if its request has not been written (it is
+// still queued), for the caller to fail; it returns whether it did.
+func (m *callMap) claimQueued(c *call) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c.state != callQueued {
+		return false
+	}
+	c.state = callClaimed
 	return true
 }
 

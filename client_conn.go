@@ -66,22 +66,18 @@ func newClientConn(conn net.Conn, config *clientConfig, onClosed func(*clientCon
 // connection ends first.
 func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 	// A closed connection queues nothing, even with room in the queue.
-	switch {
-	case isDone(cc.done):
+	if err := cc.sendingError(); err != nil {
 		releaseBuffer(f.data)
-		return closedError(cc.cause)
-	case isDone(cc.writeFailed):
-		releaseBuffer(f.data)
-		return closedError(cc.writeErr)
+		return err
 	}
 	select {
 	case cc.sendq <- f: // the common case, without the cost of a full select
-		return nil
+		return cc.queued(f)
 	default:
 	}
 	select {
 	case cc.sendq <- f:
-		return nil
+		return cc.queued(f)
 	case <-ctx.Done():
 		releaseBuffer(f.data)
 		return contextError(ctx.Err())
@@ -94,31 +90,70 @@ func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
 	}
 }
 
-// wait waits for the outcome of cl, or gives it up when the context or the
-// connection ends first. completed is false when the call was given up: it
-// must not be recycled then.
-func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed bool) {
-	var giveUp error
-	writeFailed := cc.writeFailed
-	for giveUp == nil {
+// sendingError returns why nothing more can be sent, or nil.
+func (cc *clientConn) sendingError() error {
+	switch {
+	case isDone(cc.done):
+		return closedError(cc.cause)
+	case isDone(cc.writeFailed):
+		return closedError(cc.writeErr)
+	}
+	return nil
+}
+
+// queued checks, for a unary call's request just queued, that the
+// connection can still send it. Its caller waits for nothing but the call
+// (see wait), so a call queued as the connection ends must fail: either
+// failQueued, draining the queue after the sender stopped, finds it, or
+// this check does (whichever claims the call first fails it).
+func (cc *clientConn) queued(f outFrame) error {
+	if !isUnaryRequest(f) {
+		return nil
+	}
+	if err := cc.sendingError(); err != nil && cc.calls.abandonQueued(f.call) {
+		return err
+	}
+	return nil
+}
+
+// isUnaryRequest reports whether f is the request of a unary call.
+func isUnaryRequest(f outFrame) bool {
+	return f.typ == frameTypeRequest && f.call != nil && f.call.stream == nil
+}
+
+// failQueued empties the send queue once the sender has stopped writing,
+// failing with err every unary call whose request it still held.
+func (cc *clientConn) failQueued(err error) {
+	for {
 		select {
-		case <-cl.done:
-			return cl.err, true
-		case <-ctx.Done():
-			giveUp = contextError(ctx.Err())
-		case <-cc.done:
-			giveUp = closedError(cc.cause)
-		case <-writeFailed:
-			// A request that never went out gets no answer; one that did
-			// may still get its answer.
-			if cc.calls.abandonQueued(cl) {
-				return closedError(cc.writeErr), false
+		case f := <-cc.sendq:
+			if isUnaryRequest(f) && cc.calls.claimQueued(f.call) {
+				f.call.complete(err)
 			}
-			writeFailed = nil
+			releaseBuffer(f.data)
+		default:
+			return
 		}
 	}
+}
+
+// wait waits for the outcome of cl, or gives it up when the context ends
+// first. A call ends with the connection too: terminate fails the calls
+// registered, and failQueued or queued those still queued. completed is
+// false when the call was given up: it must not be recycled then.
+func (cc *clientConn) wait(ctx context.Context, cl *call) (err error, completed bool) {
+	done := ctx.Done()
+	if done == nil {
+		<-cl.done
+		return cl.err, true
+	}
+	select {
+	case <-cl.done:
+		return cl.err, true
+	case <-done:
+	}
 	if cc.calls.abandon(cl) {
-		return giveUp, false
+		return contextError(ctx.Err()), false
 	}
 	<-cl.done // claimed by the receiver or terminate: its outcome is imminent
 	return cl.err, true
@@ -135,6 +170,7 @@ func (cc *clientConn) sendLoop() {
 	}
 	cc.writeErr = err
 	close(cc.writeFailed)
+	cc.failQueued(closedError(err))
 	linger := time.NewTimer(writeFailLinger)
 	defer linger.Stop()
 	select {
@@ -186,6 +222,7 @@ func (cc *clientConn) receiveLoop() {
 	err := cc.receive()
 	cc.terminate(err)
 	<-cc.senderDone
+	cc.failQueued(closedError(cc.cause))
 	close(cc.loopsDone)
 	cc.onClosed(cc, cc.cause)
 }
