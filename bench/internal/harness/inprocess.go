@@ -103,10 +103,9 @@ func measureAllocs(f func() (n int, err error)) (perCall, error) {
 	}, nil
 }
 
-// echoFor makes Echo calls of in for at least d and at least minCalls,
-// one after another, and returns how many it made.
-func echoFor(c rpc.Client, in *benchpb.Payload, d time.Duration, minCalls int) (int, error) {
-	ctx := context.Background()
+// echoFor makes Echo calls of in with ctx for at least d and at least
+// minCalls, one after another, and returns how many it made.
+func echoFor(ctx context.Context, c rpc.Client, in *benchpb.Payload, d time.Duration, minCalls int) (int, error) {
 	out := &benchpb.Payload{}
 	start := time.Now()
 	n := 0
@@ -122,14 +121,22 @@ func echoFor(c rpc.Client, in *benchpb.Payload, d time.Duration, minCalls int) (
 	return n, nil
 }
 
-// measureUnary measures Echo round trips of size bytes for about d, after a
-// warm-up of d/4.
-func measureUnary(c rpc.Client, size int, d time.Duration) (perCall, error) {
+// measureUnary measures Echo round trips of size bytes with ctx for about
+// d, after a warm-up of d/4.
+func measureUnary(ctx context.Context, c rpc.Client, size int, d time.Duration) (perCall, error) {
 	in := &benchpb.Payload{Data: rpc.Bytes(size)}
-	if _, err := echoFor(c, in, d/4, 3); err != nil {
+	if _, err := echoFor(ctx, c, in, d/4, 3); err != nil {
 		return perCall{}, err
 	}
-	return measureAllocs(func() (int, error) { return echoFor(c, in, d, 3) })
+	return measureAllocs(func() (int, error) { return echoFor(ctx, c, in, d, 3) })
+}
+
+// realisticContext returns the context of a typical call of a container
+// runtime's client: a deadline, and one metadata entry (containerd sends
+// its namespace so), added the library's way.
+func realisticContext(lib rpc.Library) (context.Context, context.CancelFunc) {
+	ctx := lib.WithMetadata(context.Background(), "containerd-namespace-ttrpc", "default")
+	return context.WithTimeout(ctx, time.Hour)
 }
 
 // unary measures one-process round trips at each payload size.
@@ -140,7 +147,7 @@ func (r *runner) unary() {
 		samples, errs := r.rounds(func(lib rpc.Library) ([]float64, error) {
 			var pc perCall
 			err := r.withPair(lib, func(c rpc.Client) (err error) {
-				pc, err = measureUnary(c, size, r.cfg.UnaryTime)
+				pc, err = measureUnary(context.Background(), c, size, r.cfg.UnaryTime)
 				return err
 			})
 			return []float64{pc.ns, pc.allocs, pc.bytes}, err
@@ -159,6 +166,31 @@ func (r *runner) unary() {
 		record(r.add(newMetric(secUnary, label+": bytes allocated per call", "unary "+label+" bytes",
 			Bytes, LowerIsBetter, bytesTarget)), 2, samples, errs)
 	}
+	r.unaryRealistic()
+}
+
+// unaryRealistic measures 64 B round trips whose context has a deadline
+// and metadata, as a container runtime's calls have: the server sets up
+// both for every handler.
+func (r *runner) unaryRealistic() {
+	const label = "64 B, deadline and metadata"
+	r.logf("unary round trip, %s, one process", label)
+	samples, errs := r.rounds(func(lib rpc.Library) ([]float64, error) {
+		var pc perCall
+		err := r.withPair(lib, func(c rpc.Client) (err error) {
+			ctx, cancel := realisticContext(lib)
+			defer cancel()
+			pc, err = measureUnary(ctx, c, 64, r.cfg.UnaryTime)
+			return err
+		})
+		return []float64{pc.ns, pc.allocs, pc.bytes}, err
+	})
+	record(r.add(newMetric(secUnary, label+": time per call", "unary 64 B with deadline time",
+		Nanoseconds, LowerIsBetter, nil)), 0, samples, errs)
+	record(r.add(newMetric(secUnary, label+": allocations per call", "unary 64 B with deadline allocs",
+		Count, LowerIsBetter, nil)), 1, samples, errs)
+	record(r.add(newMetric(secUnary, label+": bytes allocated per call", "unary 64 B with deadline bytes",
+		Bytes, LowerIsBetter, nil)), 2, samples, errs)
 }
 
 // CPUTime returns the user and system CPU time this process has used.

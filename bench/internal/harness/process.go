@@ -274,7 +274,7 @@ func (r *runner) latency(serverOf func(rpc.Library) (*server, error)) {
 func measureLatency(c rpc.Client, calls int) ([]float64, error) {
 	ctx := context.Background()
 	in, out := &benchpb.Payload{Data: rpc.Bytes(64)}, &benchpb.Payload{}
-	if _, err := echoFor(c, in, 0, max(calls/10, 10)); err != nil {
+	if _, err := echoFor(ctx, c, in, 0, max(calls/10, 10)); err != nil {
 		return nil, err
 	}
 	lat := make([]float64, calls)

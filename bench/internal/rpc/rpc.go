@@ -60,6 +60,9 @@ type Library struct {
 	NewServer func() (Server, error)
 	// Dial connects a new client to the Unix socket at path.
 	Dial func(ctx context.Context, path string) (Client, error)
+	// WithMetadata returns ctx with key: value added to the metadata its
+	// calls send, the library's way.
+	WithMetadata func(ctx context.Context, key, value string) context.Context
 }
 
 // StreamSender is the one thing the Stream handler needs from a library's

@@ -22,7 +22,12 @@ const Name = "featherrpc"
 
 // Library returns the library for the harness.
 func Library() rpc.Library {
-	return rpc.Library{Name: Name, Program: Name, NewServer: NewServer, Dial: Dial}
+	return rpc.Library{Name: Name, Program: Name, NewServer: NewServer, Dial: Dial, WithMetadata: withMetadata}
+}
+
+// withMetadata adds key: value to the metadata of the calls made with ctx.
+func withMetadata(ctx context.Context, key, value string) context.Context {
+	return ttrpc.WithMetadata(ctx, ttrpc.MD{key: {value}})
 }
 
 // server serves the Bench service; Serve runs under a background context.

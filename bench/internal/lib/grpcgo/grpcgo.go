@@ -18,6 +18,7 @@ import (
 	"github.com/featherrpc/ttrpc/bench/internal/rpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 // Name is the library's name in tables.
@@ -31,7 +32,12 @@ const (
 
 // Library returns the library for the harness.
 func Library() rpc.Library {
-	return rpc.Library{Name: Name, Program: "grpc", NewServer: NewServer, Dial: Dial}
+	return rpc.Library{Name: Name, Program: "grpc", NewServer: NewServer, Dial: Dial, WithMetadata: withMetadata}
+}
+
+// withMetadata adds key: value to the metadata of the calls made with ctx.
+func withMetadata(ctx context.Context, key, value string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, key, value)
 }
 
 // serviceDesc is what protoc-gen-go-grpc would generate for the Bench
