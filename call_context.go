@@ -6,21 +6,22 @@ package ttrpc
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // callContext is the context a handler runs in. It lives inside its
 // serverCall, so that a call costs no allocation for its context, and it
-// does lazily what context.WithTimeout and WithValue do eagerly: its done
-// channel is made on the first Done, and its deadline timer started only
-// when something waits for the deadline (Done or a derived context). A
-// handler that only returns never pays for either.
+// defers what context.WithTimeout and WithValue do at once until something
+// waits for the context: a handler that only returns never pays for a done
+// channel, a timer or a registration.
 //
-// It ends once, with the first error given to cancel, or with
-// context.DeadlineExceeded when Err or the timer finds the deadline past.
-// Contexts derived from it (context.WithCancel and the rest) register
-// through its AfterFunc method, as the context package allows, without a
-// goroutine of their own.
+// The first Done makes the waitable part: a standard context.WithDeadline
+// (or WithCancel) of the parent, to which Done, Err and every other key
+// of Value go from then on. The context package then recognises it as a
+// cancelable parent, also through contexts derived with WithValue, so that
+// contexts derived from a handler's need no goroutine of their own. Before
+// that, Err tells from the deadline and from cancel alone.
 type callContext struct {
 	parent   context.Context // never ends: the connection's context without its cancellation
 	md       MD              // the request's metadata; nil when it has none
@@ -29,17 +30,17 @@ type callContext struct {
 	// has a deadline (the earlier of the two is kept).
 	hasDeadline bool
 
-	mu sync.Mutex
-	// guarded by mu:
-	err   error            // why the context ended; nil while it has not
-	done  chan struct{}    // made by the first Done; closed when the context ends
-	timer *time.Timer      // ends the context at the deadline, once started
-	after []*callAfterFunc // what runs when the context ends
+	waitable atomic.Pointer[waitableContext] // set once, under mu
+	mu       sync.Mutex
+	err      error // guarded by mu: why the context ended, if it did before it was waitable
 }
 
-// callAfterFunc is one function registered through AfterFunc; its address
-// identifies it for the stop function.
-type callAfterFunc struct{ f func() }
+// waitableContext is the standard context a callContext hands its waiting
+// to, with the function that cancels it.
+type waitableContext struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
 
 // Deadline returns the call's deadline, if it has one.
 func (c *callContext) Deadline() (time.Time, bool) {
@@ -48,18 +49,7 @@ func (c *callContext) Deadline() (time.Time, bool) {
 
 // Done returns a channel that is closed when the context ends.
 func (c *callContext) Done() <-chan struct{} {
-	c.mu.Lock()
-	if c.done == nil {
-		c.done = make(chan struct{})
-		if c.err != nil {
-			close(c.done)
-		}
-	}
-	done := c.done
-	run := c.watchDeadlineLocked()
-	c.mu.Unlock()
-	runAll(run)
-	return done
+	return c.makeWaitable().ctx.Done()
 }
 
 // Err returns nil while the context has not ended, and then why it ended.
@@ -67,62 +57,30 @@ func (c *callContext) Err() error {
 	c.mu.Lock()
 	err := c.err
 	c.mu.Unlock()
-	if err == nil && c.hasDeadline && !time.Now().Before(c.deadline) {
-		c.cancel(context.DeadlineExceeded)
-		c.mu.Lock()
-		err = c.err
-		c.mu.Unlock()
+	if err != nil {
+		return err
 	}
-	return err
+	if w := c.waitable.Load(); w != nil {
+		return w.ctx.Err()
+	}
+	if c.hasDeadline && !time.Now().Before(c.deadline) {
+		c.cancel(context.DeadlineExceeded)
+		return c.Err()
+	}
+	return nil
 }
 
 // Value returns the request's metadata for the metadata key, and defers
-// every other key to the connection's context.
+// every other key to the waitable context once there is one (the context
+// package finds it so), and to the connection's context before.
 func (c *callContext) Value(key any) any {
 	if _, ok := key.(metadataKey); ok && c.md != nil {
 		return c.md
 	}
+	if w := c.waitable.Load(); w != nil {
+		return w.ctx.Value(key)
+	}
 	return c.parent.Value(key)
-}
-
-// AfterFunc arranges for f to run once the context has ended; stop
-// unregisters f, reporting whether it did so before f ran. The context
-// package finds this method and registers derived contexts through it. f
-// runs on the goroutine that ends the context, after the context's lock is
-// released, so it must not block: the context package's functions (which
-// cancel a derived context) do not.
-func (c *callContext) AfterFunc(f func()) (stop func() bool) {
-	entry := &callAfterFunc{f: f}
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		// The context package checks Done before it registers, so this is
-		// only the race of a context ending meanwhile. f may need a lock
-		// its registering caller holds: it runs on its own goroutine, as
-		// context.AfterFunc would run it (it only cancels a derived context,
-		// and returns).
-		go f()
-		return func() bool { return false }
-	}
-	c.after = append(c.after, entry)
-	run := c.watchDeadlineLocked()
-	c.mu.Unlock()
-	runAll(run)
-	return func() bool { return c.unregister(entry) }
-}
-
-// unregister removes entry from the functions to run, reporting whether it
-// was still there.
-func (c *callContext) unregister(entry *callAfterFunc) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, e := range c.after {
-		if e == entry {
-			c.after = append(c.after[:i], c.after[i+1:]...)
-			return true
-		}
-	}
-	return false
 }
 
 // String names the context for debugging output.
@@ -130,52 +88,45 @@ func (c *callContext) String() string {
 	return "ttrpc.callContext"
 }
 
-// watchDeadlineLocked makes sure something ends the context at its
-// deadline, now that something waits for it: it starts the timer, or ends
-// the context at once when the deadline has passed, returning the
-// functions to run then. mu must be held.
-func (c *callContext) watchDeadlineLocked() []*callAfterFunc {
-	if !c.hasDeadline || c.err != nil || c.timer != nil {
-		return nil
+// makeWaitable returns the waitable context, making it on first use: it
+// ends at the deadline, and at once if the call's context has ended.
+func (c *callContext) makeWaitable() *waitableContext {
+	if w := c.waitable.Load(); w != nil {
+		return w
 	}
-	left := time.Until(c.deadline)
-	if left <= 0 {
-		return c.endLocked(context.DeadlineExceeded)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := c.waitable.Load(); w != nil {
+		return w
 	}
-	c.timer = time.AfterFunc(left, func() { c.cancel(context.DeadlineExceeded) })
-	return nil
+	w := &waitableContext{}
+	if c.hasDeadline {
+		// Past the deadline, this ends at once, with DeadlineExceeded.
+		w.ctx, w.cancel = context.WithDeadline(c.parent, c.deadline)
+	} else {
+		w.ctx, w.cancel = context.WithCancel(c.parent)
+	}
+	if c.err != nil {
+		w.cancel()
+	}
+	c.waitable.Store(w)
+	return w
 }
 
-// cancel ends the context with err, unless it has ended already.
+// cancel ends the context with err, unless it has ended already. Once the
+// context is waitable, err can only be context.Canceled, except that a
+// passed deadline is left to the waitable context's own timer (which ends
+// it with DeadlineExceeded, Done and Err together).
 func (c *callContext) cancel(err error) {
 	c.mu.Lock()
-	run := c.endLocked(err)
-	c.mu.Unlock()
-	runAll(run)
-}
-
-// endLocked ends the context with err, unless it has ended already, and
-// returns the functions to run (after mu is released: they may call back
-// into the context). mu must be held.
-func (c *callContext) endLocked(err error) []*callAfterFunc {
-	if c.err != nil {
-		return nil
+	defer c.mu.Unlock()
+	if w := c.waitable.Load(); w != nil {
+		if err != context.DeadlineExceeded || !c.hasDeadline || time.Now().Before(c.deadline) {
+			w.cancel()
+		}
+		return
 	}
-	c.err = err
-	if c.done != nil {
-		close(c.done)
-	}
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-	run := c.after
-	c.after = nil
-	return run
-}
-
-// runAll runs the functions registered with AfterFunc, in order.
-func runAll(run []*callAfterFunc) {
-	for _, e := range run {
-		e.f()
+	if c.err == nil {
+		c.err = err
 	}
 }

@@ -105,7 +105,7 @@ func TestCallContextDeadlineWithoutTimer(t *testing.T) {
 	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
 		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
 	}
-	if cl.ctx.timer != nil {
+	if cl.ctx.waitable.Load() != nil {
 		t.Fatal("a timer was started although nothing waited for the deadline")
 	}
 	select {
@@ -145,30 +145,29 @@ func TestCallContextDoneAtDeadline(t *testing.T) {
 }
 
 // Contexts derived from a call's context end with it, and register with
-// it without a goroutine each; derived contexts that end first unregister.
+// it without a goroutine each, also through contexts that only add a
+// value (as interceptors do).
 func TestCallContextDerived(t *testing.T) {
 	leakcheck.Check(t)
 	const n = 100
+	type key struct{}
 	cl := newTestCallContext(context.Background(), int64(time.Hour), nil)
 	goroutines := runtime.NumGoroutine()
 	var children []context.Context
 	var stops []context.CancelFunc
-	for range n {
-		child, cancel := context.WithCancel(&cl.ctx)
+	for i := range n {
+		parent := context.Context(&cl.ctx)
+		if i%2 == 1 {
+			parent = context.WithValue(parent, key{}, i)
+		}
+		child, cancel := context.WithCancel(parent)
 		children = append(children, child)
 		stops = append(stops, cancel)
 	}
-	timed, cancelTimed := context.WithTimeout(&cl.ctx, time.Hour)
+	timed, cancelTimed := context.WithTimeout(context.WithValue(&cl.ctx, key{}, -1), time.Hour)
 	defer cancelTimed()
 	if g := runtime.NumGoroutine(); g >= goroutines+n/2 {
 		t.Fatalf("%d goroutines after deriving %d contexts, %d before", g, n, goroutines)
-	}
-	stops[0]() // ends first: unregisters
-	cl.ctx.mu.Lock()
-	registered := len(cl.ctx.after)
-	cl.ctx.mu.Unlock()
-	if registered != n {
-		t.Fatalf("%d functions registered, want %d", registered, n)
 	}
 	cl.cancel()
 	for i, child := range append(children, timed) {
@@ -183,6 +182,26 @@ func TestCallContextDerived(t *testing.T) {
 	}
 	for _, stop := range stops {
 		stop()
+	}
+}
+
+// A context derived after the deadline passed, with nothing waiting
+// before, ends at once and as the call's did.
+func TestCallContextDerivedAfterDeadline(t *testing.T) {
+	cl := newTestCallContext(context.Background(), int64(time.Millisecond), nil)
+	time.Sleep(2 * time.Millisecond)
+	child, cancel := context.WithCancel(&cl.ctx)
+	defer cancel()
+	select {
+	case <-child.Done():
+	default:
+		t.Fatal("derived context not done")
+	}
+	if err := child.Err(); err != context.DeadlineExceeded {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+	if cause := context.Cause(&cl.ctx); cause != context.DeadlineExceeded {
+		t.Fatalf("Cause = %v, want context.DeadlineExceeded", cause)
 	}
 }
 

@@ -258,8 +258,10 @@ func (c *Client) roundTrip(ctx context.Context, data *[]byte) (*[]byte, error) {
 		return nil, err
 	}
 	cl := newCall()
-	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
-		cl.recycle() // never queued
+	if inQueue, err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, data: data, call: cl}); err != nil {
+		if !inQueue {
+			cl.recycle() // nobody else has seen it
+		}
 		return nil, err
 	}
 	err, completed := cc.wait(ctx, cl)

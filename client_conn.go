@@ -63,30 +63,32 @@ func newClientConn(conn net.Conn, config *clientConfig, onClosed func(*clientCon
 }
 
 // enqueue hands a frame to the sender, or gives up when the context or the
-// connection ends first.
-func (cc *clientConn) enqueue(ctx context.Context, f outFrame) error {
+// connection ends first. inQueue reports whether the frame went into the
+// queue: then its call must not be recycled even when err is not nil (the
+// call was abandoned, but the queue still holds its frame).
+func (cc *clientConn) enqueue(ctx context.Context, f outFrame) (inQueue bool, err error) {
 	// A closed connection queues nothing, even with room in the queue.
 	if err := cc.sendingError(); err != nil {
 		releaseBuffer(f.data)
-		return err
+		return false, err
 	}
 	select {
 	case cc.sendq <- f: // the common case, without the cost of a full select
-		return cc.queued(f)
+		return true, cc.queued(f)
 	default:
 	}
 	select {
 	case cc.sendq <- f:
-		return cc.queued(f)
+		return true, cc.queued(f)
 	case <-ctx.Done():
 		releaseBuffer(f.data)
-		return contextError(ctx.Err())
+		return false, contextError(ctx.Err())
 	case <-cc.done:
 		releaseBuffer(f.data)
-		return closedError(cc.cause)
+		return false, closedError(cc.cause)
 	case <-cc.writeFailed:
 		releaseBuffer(f.data)
-		return closedError(cc.writeErr)
+		return false, closedError(cc.writeErr)
 	}
 }
 
@@ -101,13 +103,13 @@ func (cc *clientConn) sendingError() error {
 	return nil
 }
 
-// queued checks, for a unary call's request just queued, that the
-// connection can still send it. Its caller waits for nothing but the call
-// (see wait), so a call queued as the connection ends must fail: either
-// failQueued, draining the queue after the sender stopped, finds it, or
-// this check does (whichever claims the call first fails it).
+// queued checks, for a request just queued (of a unary call or a stream),
+// that the connection can still send it. Its caller waits for nothing but
+// the call (see wait), so a call queued as the connection ends must fail:
+// either failQueued, draining the queue after the sender stopped, finds
+// it, or this check does (whichever claims the call first fails it).
 func (cc *clientConn) queued(f outFrame) error {
-	if !isUnaryRequest(f) {
+	if !isRequest(f) {
 		return nil
 	}
 	if err := cc.sendingError(); err != nil && cc.calls.abandonQueued(f.call) {
@@ -116,18 +118,18 @@ func (cc *clientConn) queued(f outFrame) error {
 	return nil
 }
 
-// isUnaryRequest reports whether f is the request of a unary call.
-func isUnaryRequest(f outFrame) bool {
-	return f.typ == frameTypeRequest && f.call != nil && f.call.stream == nil
+// isRequest reports whether f opens a call or a stream.
+func isRequest(f outFrame) bool {
+	return f.typ == frameTypeRequest && f.call != nil
 }
 
 // failQueued empties the send queue once the sender has stopped writing,
-// failing with err every unary call whose request it still held.
+// failing with err every call and stream whose request it still held.
 func (cc *clientConn) failQueued(err error) {
 	for {
 		select {
 		case f := <-cc.sendq:
-			if isUnaryRequest(f) && cc.calls.claimQueued(f.call) {
+			if isRequest(f) && cc.calls.claimQueued(f.call) {
 				f.call.complete(err)
 			}
 			releaseBuffer(f.data)

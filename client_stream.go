@@ -98,7 +98,7 @@ func (c *Client) open(ctx context.Context, desc *StreamDesc, full string, data *
 		s.abandonCanceled()
 	})
 	close(armed)
-	if err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
+	if _, err := cc.enqueue(ctx, outFrame{typ: frameTypeRequest, flags: flags, data: data, call: s.call}); err != nil {
 		s.call.finish(err)
 		return nil, err
 	}
@@ -132,7 +132,8 @@ func (s *clientStream) SendMsg(m interface{}) error {
 		return err
 	}
 	s.call.stats.sent(len(*data))
-	return s.conn.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
+	_, err = s.conn.enqueue(s.ctx, outFrame{typ: frameTypeData, data: data, call: s.call})
+	return err
 }
 
 // sendable tells whether a message may be sent now.
@@ -163,7 +164,7 @@ func (s *clientStream) CloseSend() error {
 		return nil
 	}
 	frame := outFrame{typ: frameTypeData, flags: flagRemoteClosed | flagNoData, data: getBuffer(), call: s.call}
-	err := s.conn.enqueue(s.ctx, frame)
+	_, err := s.conn.enqueue(s.ctx, frame)
 	if errors.Is(err, ErrClosed) {
 		return nil // the stream is over anyway; RecvMsg reports why
 	}
