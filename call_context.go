@@ -100,14 +100,17 @@ func (c *callContext) makeWaitable() *waitableContext {
 		return w
 	}
 	w := &waitableContext{}
-	if c.hasDeadline {
-		// Past the deadline, this ends at once, with DeadlineExceeded.
+	switch {
+	case c.err != nil:
+		// Ended already: derived contexts see c.err as their error and
+		// cause, as Err and context.Cause of this one say.
+		ctx, cancel := context.WithCancelCause(c.parent)
+		cancel(c.err)
+		w.ctx, w.cancel = ctx, func() {}
+	case c.hasDeadline:
 		w.ctx, w.cancel = context.WithDeadline(c.parent, c.deadline)
-	} else {
+	default:
 		w.ctx, w.cancel = context.WithCancel(c.parent)
-	}
-	if c.err != nil {
-		w.cancel()
 	}
 	c.waitable.Store(w)
 	return w
@@ -128,5 +131,8 @@ func (c *callContext) cancel(err error) {
 	}
 	if c.err == nil {
 		c.err = err
+		if c.hasDeadline && !time.Now().Before(c.deadline) {
+			c.err = context.DeadlineExceeded // whatever ended it, the deadline had passed
+		}
 	}
 }

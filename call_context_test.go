@@ -272,3 +272,30 @@ func TestCallContextConcurrent(t *testing.T) {
 		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// A context that ended before anything waited on it, and whose deadline
+// then passed, keeps the error it ended with, as do contexts derived from
+// it then: Err and context.Cause agree.
+func TestCallContextEndedThenDeadlinePassed(t *testing.T) {
+	cl := newTestCallContext(context.Background(), int64(5*time.Millisecond), nil)
+	cl.cancel()
+	time.Sleep(10 * time.Millisecond)
+	child, cancel := context.WithCancel(&cl.ctx)
+	defer cancel()
+	for name, ctx := range map[string]context.Context{"call": &cl.ctx, "derived": child} {
+		if err, cause := ctx.Err(), context.Cause(ctx); err != context.Canceled || cause != context.Canceled {
+			t.Errorf("%s: Err = %v, Cause = %v; want context.Canceled for both", name, err, cause)
+		}
+	}
+}
+
+// A handler that returns after its deadline passed, with nothing waiting,
+// leaves its context ended by the deadline, as a standard context would be.
+func TestCallContextEndsAfterDeadlineAsDeadlineExceeded(t *testing.T) {
+	cl := newTestCallContext(context.Background(), int64(time.Millisecond), nil)
+	time.Sleep(2 * time.Millisecond)
+	cl.cancel() // the handler returns
+	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
+		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
+	}
+}
