@@ -54,20 +54,16 @@ func (c *callContext) Done() <-chan struct{} {
 
 // Err returns nil while the context has not ended, and then why it ended.
 func (c *callContext) Err() error {
-	c.mu.Lock()
-	err := c.err
-	c.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	if w := c.waitable.Load(); w != nil {
-		return w.ctx.Err()
+		return w.ctx.Err() // it ended as c.err says, if that was first
 	}
 	if c.hasDeadline && !time.Now().Before(c.deadline) {
 		c.cancel(context.DeadlineExceeded)
-		return c.Err()
 	}
-	return nil
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	return err
 }
 
 // Value returns the request's metadata for the metadata key, and defers
@@ -83,56 +79,50 @@ func (c *callContext) Value(key any) any {
 	return c.parent.Value(key)
 }
 
-// String names the context for debugging output.
-func (c *callContext) String() string {
-	return "ttrpc.callContext"
-}
-
 // makeWaitable returns the waitable context, making it on first use: it
-// ends at the deadline, and at once if the call's context has ended.
+// ends at the deadline, and at once if the call's context has ended (the
+// same way, so that derived contexts and context.Cause agree with Err).
 func (c *callContext) makeWaitable() *waitableContext {
 	if w := c.waitable.Load(); w != nil {
 		return w
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if w := c.waitable.Load(); w != nil {
-		return w
+	w := c.waitable.Load()
+	if w == nil {
+		w = &waitableContext{}
+		if c.err == context.DeadlineExceeded || c.err == nil && c.hasDeadline {
+			// Past the deadline (the zero time without one), this ends at once.
+			w.ctx, w.cancel = context.WithDeadline(c.parent, c.deadline)
+		} else {
+			w.ctx, w.cancel = context.WithCancel(c.parent)
+			if c.err != nil {
+				w.cancel()
+			}
+		}
+		c.waitable.Store(w)
 	}
-	w := &waitableContext{}
-	switch {
-	case c.err != nil:
-		// Ended already: derived contexts see c.err as their error and
-		// cause, as Err and context.Cause of this one say.
-		ctx, cancel := context.WithCancelCause(c.parent)
-		cancel(c.err)
-		w.ctx, w.cancel = ctx, func() {}
-	case c.hasDeadline:
-		w.ctx, w.cancel = context.WithDeadline(c.parent, c.deadline)
-	default:
-		w.ctx, w.cancel = context.WithCancel(c.parent)
-	}
-	c.waitable.Store(w)
+	c.mu.Unlock()
 	return w
 }
 
-// cancel ends the context with err, unless it has ended already. Once the
-// context is waitable, err can only be context.Canceled, except that a
-// passed deadline is left to the waitable context's own timer (which ends
-// it with DeadlineExceeded, Done and Err together).
+// cancel ends the context with err (context.Canceled, or DeadlineExceeded
+// when the connection's deadline passed), unless it has ended already; a
+// context whose deadline has passed ends with DeadlineExceeded. Once the
+// context is waitable, a passed deadline is left to the waitable context's
+// own timer, which ends it with DeadlineExceeded, Done and Err together.
 func (c *callContext) cancel(err error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if w := c.waitable.Load(); w != nil {
-		if err != context.DeadlineExceeded || !c.hasDeadline || time.Now().Before(c.deadline) {
+	w := c.waitable.Load()
+	switch {
+	case w != nil:
+		if err != context.DeadlineExceeded || !c.hasDeadline {
 			w.cancel()
 		}
-		return
-	}
-	if c.err == nil {
+	case c.err != nil:
+	case c.hasDeadline && !time.Now().Before(c.deadline):
+		c.err = context.DeadlineExceeded
+	default:
 		c.err = err
-		if c.hasDeadline && !time.Now().Before(c.deadline) {
-			c.err = context.DeadlineExceeded // whatever ended it, the deadline had passed
-		}
 	}
+	c.mu.Unlock()
 }

@@ -165,10 +165,10 @@ func (sc *serverConn) watchCancel() {
 func (sc *serverConn) cancelCalls() {
 	err := sc.ctx.Err()
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
 	for _, cl := range sc.calls {
 		cl.ctx.cancel(err)
 	}
+	sc.mu.Unlock()
 }
 
 // handshake runs the server's Handshaker under the handshake timeout: its

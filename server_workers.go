@@ -50,22 +50,21 @@ type workerPool struct {
 // take returns an idle worker, or nil.
 func (p *workerPool) take() *worker {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := len(p.idle)
-	if n == 0 {
-		return nil
+	var w *worker
+	if n := len(p.idle); n > 0 {
+		w = p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
 	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
+	p.mu.Unlock()
 	return w
 }
 
 // park makes w idle; false means the connection has ended and w must exit.
 func (p *workerPool) park(w *worker) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed {
+		p.mu.Unlock()
 		return false
 	}
 	w.idleTick = p.tick
@@ -78,6 +77,7 @@ func (p *workerPool) park(w *worker) bool {
 			p.reaper.Reset(surplusWorkerIdle)
 		}
 	}
+	p.mu.Unlock()
 	return true
 }
 
@@ -86,10 +86,14 @@ func (p *workerPool) park(w *worker) bool {
 // run, longest idle first.
 func (p *workerPool) reap() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed || !p.armed {
-		return
+	if !p.closed && p.armed {
+		p.endSurplusLocked()
 	}
+	p.mu.Unlock()
+}
+
+// endSurplusLocked is reap's work; mu must be held.
+func (p *workerPool) endSurplusLocked() {
 	p.tick++
 	ended := 0
 	for len(p.idle)-ended > keptIdleWorkers && p.idle[ended].idleTick+1 < p.tick {
@@ -106,7 +110,6 @@ func (p *workerPool) reap() {
 // close ends every idle worker, and every worker when its call is done.
 func (p *workerPool) close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
 	for i, w := range p.idle {
 		w.calls <- nil
@@ -117,6 +120,7 @@ func (p *workerPool) close() {
 		p.reaper.Stop()
 	}
 	p.armed = false
+	p.mu.Unlock()
 }
 
 // dispatch runs a call on an idle request goroutine, or on a new one.

@@ -46,6 +46,7 @@ func TestBenchShort(t *testing.T) {
 			}
 		}
 	}
+	checkBinarySmaller(t, res)
 	var text bytes.Buffer
 	if err := report.Text(&text, res); err != nil {
 		t.Fatal(err)
@@ -73,6 +74,25 @@ func TestBenchShort(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Errorf("results.png: %v", err)
 	}
+}
+
+// checkBinarySmaller fails t unless featherrpc's stripped minimal server is
+// smaller than containerd's: the one figure of the run that does not
+// depend on the machine's load (only on the toolchain), so a change that
+// loses the target fails here rather than in the next benchmark run.
+func checkBinarySmaller(t *testing.T, res *harness.Results) {
+	t.Helper()
+	for _, m := range res.Metrics {
+		if !strings.HasPrefix(m.Name, "binary size") {
+			continue
+		}
+		ours, theirs := m.Values["featherrpc"], m.Values["containerd"]
+		if ours == 0 || theirs == 0 || ours >= theirs {
+			t.Errorf("minimal server binary: featherrpc %.0f bytes, containerd %.0f; want ours smaller", ours, theirs)
+		}
+		return
+	}
+	t.Error("no binary size in the results")
 }
 
 // startPair starts a server and a client of lib in this process, on a Unix
