@@ -116,6 +116,9 @@ func TestFloodRawRequestsBoundedHandlers(t *testing.T) {
 	s.Register(floodService, map[string]Method{"Hold": hold.method})
 	p := dialRawPeer(t, path)
 	p.echoOK(1, "warm")
+	// The warm call has left the connection (its answer comes first), so
+	// that it does not count against the limit.
+	waitServerCounts(t, s, ServerCounts{Connections: 1})
 	baseline := runtime.NumGoroutine()
 	sampler := sampleGoroutines()
 

@@ -143,14 +143,16 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 		cl.recv.fail(ErrStreamClosed) // frees what the client still sends
 	}
 	cl.stats.end(st.Err()) // before the counts drop, so a zero count means every end was reported
-	sc.server.counts.add(cl.recv != nil, -1)
 	if cl.stream == nil {
 		sc.unaryInFlight.Add(-1)
 	}
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
 	delete(sc.calls, cl.id)
 	sc.drainIfIdleLocked()
+	sc.mu.Unlock()
+	// Last, so that a zero count also means the calls have left the
+	// connection (and no longer count against its limit).
+	sc.server.counts.add(cl.recv != nil, -1)
 }
 
 func (sc *serverConn) lookupCall(id uint32) *serverCall {
