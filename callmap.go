@@ -186,27 +186,16 @@ func (m *callMap) abandon(c *call) bool {
 	return true
 }
 
-// claimQueued claims c only if its request has not been written (it is
-// still queued), for the caller to fail; it returns whether it did.
-func (m *callMap) claimQueued(c *call) bool {
+// takeQueued moves c to state (callClaimed, for the taker to fail it, or
+// callAbandoned, given up by its caller) only if its request has not been
+// written (it is still queued); it returns whether it did.
+func (m *callMap) takeQueued(c *call, state callState) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c.state != callQueued {
 		return false
 	}
-	c.state = callClaimed
-	return true
-}
-
-// abandonQueued gives up c only if its request has not been written (it is
-// still queued); it returns whether it did.
-func (m *callMap) abandonQueued(c *call) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c.state != callQueued {
-		return false
-	}
-	c.state = callAbandoned
+	c.state = state
 	return true
 }
 

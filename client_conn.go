@@ -112,7 +112,7 @@ func (cc *clientConn) queued(f outFrame) error {
 	if !isRequest(f) {
 		return nil
 	}
-	if err := cc.sendingError(); err != nil && cc.calls.abandonQueued(f.call) {
+	if err := cc.sendingError(); err != nil && cc.calls.takeQueued(f.call, callAbandoned) {
 		return err
 	}
 	return nil
@@ -129,7 +129,7 @@ func (cc *clientConn) failQueued(err error) {
 	for {
 		select {
 		case f := <-cc.sendq:
-			if isRequest(f) && cc.calls.claimQueued(f.call) {
+			if isRequest(f) && cc.calls.takeQueued(f.call, callClaimed) {
 				f.call.complete(err)
 			}
 			releaseBuffer(f.data)
