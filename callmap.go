@@ -97,8 +97,11 @@ type callMap struct {
 	// guarded by mu:
 	nextID uint64 // the next odd stream id; past MaxUint32 the ids are spent
 	calls  map[uint32]*call
-	unary  int   // the unary calls in calls
 	err    error // set once the connection is gone; no call registers after
+
+	// unary is the number of unary calls in calls: changed under mu, read
+	// without it (the sender asks on every flush).
+	unary atomic.Int32
 }
 
 func newCallMap() *callMap {
@@ -127,7 +130,7 @@ func (m *callMap) register(c *call) (id uint32, ok bool, err error) {
 	c.state = callRegistered
 	m.calls[id] = c
 	if c.stream == nil {
-		m.unary++
+		m.unary.Add(1)
 	}
 	return id, true, nil
 }
@@ -136,7 +139,7 @@ func (m *callMap) register(c *call) (id uint32, ok bool, err error) {
 func (m *callMap) removeLocked(c *call) {
 	delete(m.calls, c.id)
 	if c.stream == nil {
-		m.unary--
+		m.unary.Add(-1)
 	}
 }
 
@@ -218,9 +221,7 @@ func (m *callMap) closeAll(err error) []*call {
 
 // unaryCalls returns the number of unary calls in the map.
 func (m *callMap) unaryCalls() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.unary
+	return int(m.unary.Load())
 }
 
 // len returns the number of calls in the map.

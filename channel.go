@@ -112,7 +112,6 @@ type channel struct {
 	w       io.Writer
 	wbuf    *[]byte // pooled; nil while nothing is buffered
 	werr    error   // the first write error; every later send and flush returns it
-	whdr    [frameHeaderLength]byte
 	maxSend int
 }
 

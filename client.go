@@ -117,17 +117,9 @@ func (c *Client) Call(ctx context.Context, service, method string, req, resp int
 // request is encoded straight into its frame and the response decoded
 // straight from its frame.
 func (c *Client) call(ctx context.Context, service, method string, req, resp interface{}) error {
-	if err := ctx.Err(); err != nil {
-		return contextError(err)
-	}
-	timeoutNano, md := requestValues(ctx)
-	data, err := encodeRequest(service, method, req, timeoutNano, md)
+	data, err := c.encodeRequestFrame(ctx, service, method, req)
 	if err != nil {
 		return err
-	}
-	if n := len(*data); n > c.config.maxSend {
-		releaseBuffer(data)
-		return oversizedMessageError(n, c.config.maxSend)
 	}
 	frame, err := c.roundTrip(ctx, data)
 	if err != nil {
@@ -144,6 +136,26 @@ func (c *Client) call(ctx context.Context, service, method string, req, resp int
 		return nil
 	}
 	return c.codec.unmarshal(payload, resp)
+}
+
+// encodeRequestFrame encodes the request of a call or stream that no
+// interceptor sees straight into its frame: the message with the
+// context's deadline and metadata. It fails when the context has ended or
+// the frame is over the send limit.
+func (c *Client) encodeRequestFrame(ctx context.Context, service, method string, req interface{}) (*[]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, contextError(err)
+	}
+	timeoutNano, md := requestValues(ctx)
+	data, err := encodeRequest(service, method, req, timeoutNano, md)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(*data); n > c.config.maxSend {
+		releaseBuffer(data)
+		return nil, oversizedMessageError(n, c.config.maxSend)
+	}
+	return data, nil
 }
 
 // serverError is the error of a call the server failed with st.

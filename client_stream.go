@@ -27,17 +27,9 @@ import (
 func (c *Client) NewStream(ctx context.Context, desc *StreamDesc, service, method string, req interface{}) (ClientStream, error) {
 	if c.stream == nil {
 		// No interceptor sees the envelope: encode it straight into its frame.
-		if err := ctx.Err(); err != nil {
-			return nil, contextError(err)
-		}
-		timeoutNano, md := requestValues(ctx)
-		data, err := encodeRequest(service, method, req, timeoutNano, md)
+		data, err := c.encodeRequestFrame(ctx, service, method, req)
 		if err != nil {
 			return nil, err
-		}
-		if n := len(*data); n > c.config.maxSend {
-			releaseBuffer(data)
-			return nil, oversizedMessageError(n, c.config.maxSend)
 		}
 		return c.open(ctx, desc, fullMethod(service, method), data)
 	}
