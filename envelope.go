@@ -229,7 +229,8 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 	return env, nil
 }
 
-// decodeKeyValue decodes one KeyValue and appends it to *md.
+// decodeKeyValue decodes one KeyValue and appends it to *md. The key and
+// the value are copied into one string, of which each is a part.
 func decodeKeyValue(b []byte, md *MD) error {
 	var key, value []byte
 	for len(b) > 0 {
@@ -254,7 +255,8 @@ func decodeKeyValue(b []byte, md *MD) error {
 	if *md == nil {
 		*md = MD{}
 	}
-	md.Append(string(key), string(value))
+	text := string(key) + string(value)
+	md.Append(text[:len(key)], text[len(key):])
 	return nil
 }
 

@@ -6,6 +6,7 @@ package ttrpc
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -173,7 +174,7 @@ func FuzzDecodeRequestMatchesProto(f *testing.F) {
 			t.Fatalf("metadata %v, proto %v", env.metadata, wantMD)
 		}
 		for key, values := range wantMD {
-			if got := env.metadata[key]; len(got) != len(values) || (len(got) > 0 && got[len(got)-1] != values[len(values)-1]) {
+			if got := env.metadata[key]; !slices.Equal(got, values) {
 				t.Fatalf("metadata %q = %q, proto %q", key, got, values)
 			}
 		}
