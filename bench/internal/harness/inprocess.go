@@ -7,8 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -238,56 +242,115 @@ func runCallers(c rpc.Client, callers int, d time.Duration) (int64, error) {
 	return total.Load(), first
 }
 
+// callersSample is one measurement of concurrent callers.
+type callersSample struct {
+	rate       float64 // calls per second
+	cpuPerCall float64 // CPU time of the process (client and server) per call, in ns
+	cores      float64 // CPU time of the process per second: the cores it kept busy
+	// waiting is the time the process's threads spent runnable but waiting
+	// for a CPU, per second (0 where the kernel does not report it).
+	waiting float64
+}
+
 // measureCallers measures callers concurrent callers on c for about d,
-// after a warm-up of d/4: calls per second, and CPU time of the process
-// (client and server) per call.
-func measureCallers(c rpc.Client, callers int, d time.Duration) (rate, cpuPerCall float64, err error) {
+// after a warm-up of d/4.
+func measureCallers(c rpc.Client, callers int, d time.Duration) (callersSample, error) {
 	if _, err := runCallers(c, callers, d/4); err != nil {
-		return 0, 0, err
+		return callersSample{}, err
 	}
 	runtime.GC()
 	cpu0, err := CPUTime()
 	if err != nil {
-		return 0, 0, err
+		return callersSample{}, err
 	}
+	wait0, _ := ThreadWaits()
 	start := time.Now()
 	n, err := runCallers(c, callers, d)
 	elapsed := time.Since(start)
+	wait1, _ := ThreadWaits()
 	cpu1, cpuErr := CPUTime()
 	if err = errors.Join(err, cpuErr); err != nil {
-		return 0, 0, err
+		return callersSample{}, err
 	}
 	if n == 0 {
-		return 0, 0, errors.New("no call completed")
+		return callersSample{}, errors.New("no call completed")
 	}
-	return float64(n) / elapsed.Seconds(), float64((cpu1 - cpu0).Nanoseconds()) / float64(n), nil
+	cpu := float64((cpu1 - cpu0).Nanoseconds())
+	return callersSample{
+		rate:       float64(n) / elapsed.Seconds(),
+		cpuPerCall: cpu / float64(n),
+		cores:      cpu / float64(elapsed.Nanoseconds()),
+		waiting:    max(0, float64((wait1-wait0).Nanoseconds())/float64(elapsed.Nanoseconds())),
+	}, nil
+}
+
+// ThreadWaits returns the time this process's threads have spent runnable
+// but waiting for a CPU (run_delay in /proc/self/task/*/schedstat), and
+// whether the kernel reports it. Threads that have exited are not counted.
+func ThreadWaits() (time.Duration, bool) {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, false
+	}
+	var total time.Duration
+	for _, task := range tasks {
+		data, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the thread has exited
+		}
+		if err != nil {
+			return 0, false
+		}
+		fields := strings.Fields(string(data))
+		if len(fields) < 2 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		total += time.Duration(ns)
+	}
+	return total, true
 }
 
 // concurrent measures calls/s and CPU per call with each number of
-// callers sharing one connection.
+// callers sharing one connection; with 64 callers or more, also the cores
+// the process kept busy and, where the kernel reports it, how long its
+// threads waited for a CPU: what limits calls/s when it is not CPU time.
 func (r *runner) concurrent() {
+	_, reportsWaits := ThreadWaits()
 	for _, callers := range r.cfg.Callers {
 		r.logf("%d concurrent callers, one connection, one process", callers)
 		samples, errs := r.rounds(func(lib rpc.Library) ([]float64, error) {
-			var rate, cpu float64
+			var s callersSample
 			err := r.withPair(lib, func(c rpc.Client) (err error) {
-				rate, cpu, err = measureCallers(c, callers, r.cfg.CallersTime)
+				s, err = measureCallers(c, callers, r.cfg.CallersTime)
 				return err
 			})
-			return []float64{rate, cpu}, err
+			return []float64{s.rate, s.cpuPerCall, s.cores, s.waiting}, err
 		})
-		var rateTarget, cpuTarget *Target
-		if callers >= 64 {
-			rateTarget, cpuTarget = ratioAtLeast(3), ratioAtMost(0.4)
-		}
 		name := fmt.Sprintf("%d callers", callers)
 		if callers == 1 {
 			name = "1 caller"
+		}
+		var rateTarget, cpuTarget *Target
+		if callers >= 64 {
+			rateTarget, cpuTarget = ratioAtLeast(3), ratioAtMost(0.4)
 		}
 		record(r.add(newMetric(secCallers, name+": calls per second", name+" calls/s",
 			PerSecond, HigherIsBetter, rateTarget)), 0, samples, errs)
 		record(r.add(newMetric(secCallers, name+": CPU time per call", name+" CPU/call",
 			Nanoseconds, LowerIsBetter, cpuTarget)), 1, samples, errs)
+		if callers < 64 {
+			continue
+		}
+		record(r.add(newMetric(secCallers, name+": CPU cores kept busy", name+" cores busy",
+			Count, HigherIsBetter, nil)), 2, samples, errs)
+		if reportsWaits {
+			record(r.add(newMetric(secCallers, name+": threads waiting for a CPU (s per s)", name+" waiting",
+				Count, LowerIsBetter, nil)), 3, samples, errs)
+		}
 	}
 }
 
