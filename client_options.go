@@ -17,7 +17,7 @@ type clientConfig struct {
 	unaryChain        []UnaryClientInterceptor // set by WithChainUnaryClientInterceptor
 	streamInterceptor ClientStreamInterceptor
 	streamChain       []ClientStreamInterceptor
-	logger            logger
+	logger            Logger
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration

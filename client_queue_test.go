@@ -41,23 +41,9 @@ func (c *gatedWriteConn) Write(p []byte) (int, error) {
 // reads on for answers to requests already written).
 func TestClientQueuedCallsFailWhenWriteFails(t *testing.T) {
 	leakcheck.Check(t)
-	l, err := net.Listen("unix", socketPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	conn, err := net.Dial("unix", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gated := &gatedWriteConn{Conn: conn, gate: make(chan struct{}), writing: make(chan struct{})}
-	c := NewClient(gated, WithClientLogger(quietLogger))
-	defer c.Close()
-	sconn, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	newRawPeer(t, sconn) // reads nothing, answers nothing, stays open
+	gated := &gatedWriteConn{gate: make(chan struct{}), writing: make(chan struct{})}
+	// The raw server reads nothing, answers nothing and stays open.
+	c, _ := newRawServerClientOver(t, func(conn net.Conn) net.Conn { gated.Conn = conn; return gated })
 	cc := c.source.(fixedSource).cc
 
 	first := goEcho(context.Background(), c, "first")

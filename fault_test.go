@@ -811,23 +811,8 @@ func TestFaultStreamEndsJustBeforeConnection(t *testing.T) {
 // client's receiver (faultConn) to make the loss certain without the fix.
 func TestFaultAnswerLostToWriteError(t *testing.T) {
 	leakcheck.Check(t)
-	l, err := net.Listen("unix", socketPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	conn, err := net.Dial("unix", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := newFaultConn(conn)
-	c := NewClient(fc, WithClientLogger(quietLogger))
-	defer c.Close()
-	sconn, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newRawPeer(t, sconn)
+	var fc *faultConn
+	c, p := newRawServerClientOver(t, func(conn net.Conn) net.Conn { fc = newFaultConn(conn); return fc })
 
 	callA := goEcho(context.Background(), c, "A")
 	idA, _ := p.recvRequest()

@@ -23,9 +23,6 @@ type Logger interface {
 	Error(msg string, args ...any)
 }
 
-// logger is the name the library uses inside.
-type logger = Logger
-
 // isNilLogger reports whether l is nil, or a nil pointer (a nil
 // *slog.Logger): either keeps the default.
 func isNilLogger(l Logger) bool {

@@ -61,6 +61,13 @@ func dialRawPeer(t *testing.T, path string) *rawPeer {
 // Unix socket. The client is closed when the test ends.
 func newRawServerClient(t *testing.T, opts ...ClientOpts) (*Client, *rawPeer) {
 	t.Helper()
+	return newRawServerClientOver(t, func(conn net.Conn) net.Conn { return conn }, opts...)
+}
+
+// newRawServerClientOver is newRawServerClient with the client's side of
+// the connection wrapped by wrap (to inject faults, say).
+func newRawServerClientOver(t *testing.T, wrap func(net.Conn) net.Conn, opts ...ClientOpts) (*Client, *rawPeer) {
+	t.Helper()
 	l, err := net.Listen("unix", socketPath(t))
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +78,7 @@ func newRawServerClient(t *testing.T, opts ...ClientOpts) (*Client, *rawPeer) {
 		t.Fatal(err)
 	}
 	opts = append([]ClientOpts{WithClientLogger(quietLogger)}, opts...)
-	c := NewClient(conn, opts...)
+	c := NewClient(wrap(conn), opts...)
 	t.Cleanup(func() { c.Close() })
 	// The dial has completed, so the connection waits in the backlog.
 	sconn, err := l.Accept()

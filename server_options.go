@@ -18,7 +18,7 @@ type serverConfig struct {
 	unaryChain        []UnaryServerInterceptor
 	streamInterceptor StreamServerInterceptor
 	streamChain       []StreamServerInterceptor
-	logger            logger
+	logger            Logger
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
