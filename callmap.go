@@ -65,14 +65,15 @@ func (c *call) recycle() {
 
 // complete records the outcome (nil err for a unary call whose response
 // frame is set, or for a stream that ended cleanly) and wakes the caller.
-// Only the goroutine that claimed the call may complete it.
+// A stream's end is reported before its reader can see it. Only the
+// goroutine that claimed the call may complete it.
 func (c *call) complete(err error) {
 	if c.stream != nil {
 		if err == nil {
 			err = io.EOF
 		}
-		c.stream.end(err)
 		c.finish(err)
+		c.stream.end(err)
 	}
 	c.err = err
 	c.done <- struct{}{}

@@ -92,7 +92,8 @@ func (f fixedSource) close()                                   { f.cc.close() }
 func (f fixedSource) conns() []*clientConn                     { return []*clientConn{f.cc} }
 
 // Counts returns the client's current figures: calls and streams in
-// flight.
+// flight. A call or stream leaves them only after its end has gone to the
+// StatsHandler, and a stream by the time RecvMsg returns its end.
 func (c *Client) Counts() ClientCounts {
 	return ClientCounts{Calls: int(c.counts.calls.Load()), Streams: int(c.counts.streams.Load())}
 }

@@ -78,8 +78,9 @@ func (c *Client) open(ctx context.Context, desc *StreamDesc, full string, data *
 	s.call.stats.sent(len(*data))
 	c.counts.add(true, 1)
 	s.call.onFinish = func(err error) {
-		c.counts.add(true, -1)
+		// Reported first, so that a zero count means every end was.
 		s.call.stats.end(err)
+		c.counts.add(true, -1)
 	}
 	// The watch needs no goroutine until ctx ends; it frees the stream's
 	// entry then, whether or not anybody reads or writes it. It waits until
@@ -189,12 +190,13 @@ func (s *clientStream) abandonFull() {
 }
 
 // dropStream ends a stream on the client alone (its context ended, or it
-// fell too far behind): it leaves the call map, its queue fails with err,
-// and its end is reported. Nothing happens if the stream has ended already.
+// fell too far behind): it leaves the call map, its end is reported, and
+// then its queue fails with err. Nothing happens if the stream has ended
+// already.
 func (cc *clientConn) dropStream(cl *call, err error) {
 	if cc.calls.abandon(cl) {
-		cl.stream.fail(err)
 		cl.finish(err)
+		cl.stream.fail(err)
 	}
 }
 

@@ -133,7 +133,8 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 }
 
 // Counts returns the server's current figures: open connections, and calls
-// and streams in flight.
+// and streams in flight. A call or stream leaves them only after its end
+// has gone to the StatsHandler.
 func (s *Server) Counts() ServerCounts {
 	s.mu.Lock()
 	conns := len(s.conns)

@@ -142,3 +142,28 @@ func TestCountsReportCallsAndStreamsInFlight(t *testing.T) {
 	c.Close()
 	waitFor(t, func() bool { return s.Counts() == ServerCounts{} })
 }
+
+// By the time RecvMsg returns a stream's end, the client has reported that
+// end and no longer counts the stream, so that a program reading its
+// metrics after a stream has ended finds it there. The end used to be
+// reported after the stream's queue had ended, on the receiver goroutine,
+// while the reader could already be looking.
+func TestClientStreamEndReportedBeforeRecvMsgReturnsIt(t *testing.T) {
+	leakcheck.Check(t)
+	clientStats := &recordingStats{}
+	s, path := newTestServer(t)
+	s.RegisterService(streamService, streamTestService())
+	c := dialClient(t, path, WithClientStatsHandler(clientStats))
+	full := "/" + streamService + "/Divide"
+	for i := range 300 {
+		if got, err := divide(context.Background(), c, 1); err != nil || len(got) != 1 {
+			t.Fatalf("Divide = %v, %v", got, err)
+		}
+		if n := len(clientStats.ended(full)); n != i+1 {
+			t.Fatalf("stream %d: %d ends reported once RecvMsg returned the end, want %d", i, n, i+1)
+		}
+		if n := c.Counts().Streams; n != 0 {
+			t.Fatalf("stream %d: still counted (%d) once RecvMsg returned the end", i, n)
+		}
+	}
+}
