@@ -227,6 +227,15 @@ func notes(cfg Config, env Environment) []string {
 			"connection: the growth once %d clients have each connected, made one 64 B call and waited %v, divided by %d.",
 			cfg.RSSSettle, cfg.IdleConns, cfg.RSSSettle, cfg.IdleConns),
 	}
+	if env.WakeUp.Measured {
+		n = append(n, "Thread wake-ups (under the machine): before the run, a thread pinned to one CPU spins for "+
+			"50 µs and then wakes a thread asleep in futex(2), 300 times; the median is the time until the woken "+
+			"thread runs when pinned to another, idle CPU, and the share is how often the kernel ran it on the "+
+			"waker's busy CPU when it was free to run anywhere. A library with little work per call spends much "+
+			"of it in such wake-ups (the Go runtime wakes a thread whenever a goroutine becomes runnable while a "+
+			"CPU is idle), so two machines whose CPUs are alike may still give it quite different figures when "+
+			"these two differ.")
+	}
 	if env.Versions[Reference] == "v1.2.8" {
 		n = append(n, "containerd/ttrpc is v1.2.8, the newest v1.2.x whose go.mod allows Go 1.24 (v1.2.9 and "+
 			"v1.2.10 require go 1.25.0). The v1.2.10 changes that matter here: each request's server context is "+

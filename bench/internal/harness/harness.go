@@ -315,5 +315,6 @@ func environment(cfg Config) Environment {
 		Nice:      niceness(),
 		Versions:  versions(cfg.ModuleDir),
 		LoadStart: loadAverage(),
+		WakeUp:    ProbeWakeUps(),
 	}
 }

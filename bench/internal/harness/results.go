@@ -167,6 +167,8 @@ type Environment struct {
 	// Retried counts the samples measured again because other processes
 	// disturbed them; Disturbed those kept although still disturbed.
 	Retried, Disturbed int
+	// WakeUp is how the kernel woke threads, probed before the run.
+	WakeUp WakeUp
 }
 
 // median returns the median of xs, which it sorts.

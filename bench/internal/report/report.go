@@ -176,12 +176,25 @@ func Text(w io.Writer, res *harness.Results) error {
 		fmt.Fprintln(w, "error:", e)
 	}
 	_, err := fmt.Fprintf(w, "\n%s; ran %v; %s\n", describeEnv(res.Env), res.Env.Duration.Round(time.Second), describeLoad(res.Env))
+	if wake := describeWakeUps(res.Env.WakeUp); err == nil && wake != "" {
+		_, err = fmt.Fprintf(w, "thread wake-ups: %s\n", wake)
+	}
 	return err
 }
 
 // describeEnv is a one-line description of the machine.
 func describeEnv(env harness.Environment) string {
 	return fmt.Sprintf("%s, %s, %s", env.GoVersion, env.Platform, env.CPU)
+}
+
+// describeWakeUps tells how the kernel woke threads, or "" if not probed.
+func describeWakeUps(w harness.WakeUp) string {
+	if !w.Measured {
+		return ""
+	}
+	return fmt.Sprintf("a thread woken on another, idle CPU ran %.1f µs after the wake-up (median); "+
+		"%.0f%% of the threads woken by a busy one, free to run on any CPU, ran on the waker's CPU",
+		float64(w.OtherCPU.Nanoseconds())/1e3, 100*w.OnWakerCPU)
 }
 
 // describeLoad tells how busy the machine was with other work.
@@ -214,6 +227,9 @@ func Markdown(w io.Writer, res *harness.Results, chartPath string) error {
 	fmt.Fprintf(&b, "- Machine: %s\n", describeEnv(res.Env))
 	fmt.Fprintf(&b, "- Run: %s, %v, %s\n", res.Env.Started.UTC().Format("2006-01-02 15:04 MST"),
 		res.Env.Duration.Round(time.Second), describeLoad(res.Env))
+	if wake := describeWakeUps(res.Env.WakeUp); wake != "" {
+		fmt.Fprintf(&b, "- Thread wake-ups: %s\n", wake)
+	}
 	for _, lib := range res.Libraries {
 		fmt.Fprintf(&b, "- %s: %s\n", lib, res.Env.Versions[lib])
 	}
