@@ -100,6 +100,8 @@ type wakeProbe struct {
 // errWakeUpLost means that a woken thread did not run within a second.
 var errWakeUpLost = errors.New("harness: a woken thread did not run within a second")
 
+// wakee is the thread that sleeps: allowed on cpus, it waits n times for
+// word to become 1, notes when and where it ran, and sets word back to 0.
 func (p *wakeProbe) wakee(cpus unix.CPUSet, n int) error {
 	runtime.LockOSThread()
 	if err := unix.SchedSetaffinity(0, &cpus); err != nil {
@@ -119,6 +121,9 @@ func (p *wakeProbe) wakee(cpus unix.CPUSet, n int) error {
 	return nil
 }
 
+// waker is the busy thread: pinned to cpu, it lets the wakee fall asleep,
+// spins, wakes it, and spins until it has run, n times; on its way out it
+// releases the wakee whatever happened.
 func (p *wakeProbe) waker(cpu int, n int) error {
 	runtime.LockOSThread()
 	defer func() {
