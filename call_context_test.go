@@ -118,12 +118,19 @@ func TestCallContextDeadlineWithoutTimer(t *testing.T) {
 // A negative timeout gives a context that has ended already.
 func TestCallContextExpiredTimeout(t *testing.T) {
 	cl := newTestCallContext(context.Background(), -1, nil)
+	waitDeadlineExceeded(t, &cl.ctx)
+}
+
+// waitDeadlineExceeded waits for ctx to end, within rawPeerTimeout, and
+// fails unless it ended with context.DeadlineExceeded.
+func waitDeadlineExceeded(t *testing.T, ctx context.Context) {
+	t.Helper()
 	select {
-	case <-cl.ctx.Done():
+	case <-ctx.Done():
 	case <-time.After(rawPeerTimeout):
 		t.Fatal("Done not closed")
 	}
-	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
+	if err := ctx.Err(); err != context.DeadlineExceeded {
 		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
 	}
 }
@@ -131,14 +138,7 @@ func TestCallContextExpiredTimeout(t *testing.T) {
 // Waiting on Done starts the timer, which ends the context at the deadline.
 func TestCallContextDoneAtDeadline(t *testing.T) {
 	cl := newTestCallContext(context.Background(), int64(20*time.Millisecond), nil)
-	select {
-	case <-cl.ctx.Done():
-	case <-time.After(rawPeerTimeout):
-		t.Fatal("Done not closed at the deadline")
-	}
-	if err := cl.ctx.Err(); err != context.DeadlineExceeded {
-		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
-	}
+	waitDeadlineExceeded(t, &cl.ctx)
 	if deadline, _ := cl.ctx.Deadline(); time.Now().Before(deadline) {
 		t.Fatal("ended before its deadline")
 	}

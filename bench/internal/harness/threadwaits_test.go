@@ -21,8 +21,8 @@ func TestThreadWaitsCountsThreadsWaitingForACPU(t *testing.T) {
 	cpus := runtime.NumCPU()
 	threads := 3 * cpus
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
-	const spin = 300 * time.Millisecond
-	deadline := time.Now().Add(spin)
+	const spinning = 300 * time.Millisecond
+	deadline := time.Now().Add(spinning)
 	cpu0, err := CPUTime()
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +37,7 @@ func TestThreadWaitsCountsThreadsWaitingForACPU(t *testing.T) {
 			defer wg.Done()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			for time.Now().Before(deadline) {
-			}
+			spin(time.Until(deadline))
 		}()
 	}
 	wg.Wait()

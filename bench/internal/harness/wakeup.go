@@ -26,3 +26,9 @@ type WakeUp struct {
 	// CPU.
 	OnWakerCPU float64
 }
+
+// spin keeps the calling thread busy for d.
+func spin(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
+}

@@ -6,7 +6,6 @@ package harness
 import (
 	"errors"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,18 +39,17 @@ func ProbeWakeUps() WakeUp {
 	if err != nil {
 		return WakeUp{}
 	}
-	slices.Sort(pinned.latencies)
 	return WakeUp{
 		Measured:   true,
-		OtherCPU:   pinned.latencies[len(pinned.latencies)/2],
+		OtherCPU:   time.Duration(median(pinned.latencies)),
 		OnWakerCPU: float64(free.onWakerCPU) / float64(len(free.latencies)),
 	}
 }
 
 // wakeUps is the outcome of measureWakeUps.
 type wakeUps struct {
-	latencies  []time.Duration // from each wake-up to the woken thread running
-	onWakerCPU int             // how many of them ran on the waker's CPU
+	latencies  []float64 // nanoseconds from each wake-up to the woken thread running
+	onWakerCPU int       // how many of them ran on the waker's CPU
 }
 
 // measureWakeUps has a thread pinned to wakerCPU wake, n times, a thread
@@ -77,9 +75,9 @@ func measureWakeUps(wakerCPU int, wakeeCPUs unix.CPUSet, n int) (wakeUps, error)
 	if err := errors.Join(errs...); err != nil {
 		return wakeUps{}, err
 	}
-	w := wakeUps{latencies: make([]time.Duration, n)}
+	w := wakeUps{latencies: make([]float64, n)}
 	for i := range n {
-		w.latencies[i] = time.Duration(p.ran[i] - p.woke[i])
+		w.latencies[i] = float64(p.ran[i] - p.woke[i])
 		if p.ranOn[i] == wakerCPU {
 			w.onWakerCPU++
 		}
@@ -162,12 +160,6 @@ func currentCPU() int {
 	var cpu uint32
 	unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), 0, 0)
 	return int(cpu)
-}
-
-// spin keeps the calling thread busy for d.
-func spin(d time.Duration) {
-	for end := time.Now().Add(d); time.Now().Before(end); {
-	}
 }
 
 // cpuList returns the CPUs in set, in increasing order.

@@ -44,10 +44,10 @@ func TestWakeUpsCountWhereTheWokenThreadRan(t *testing.T) {
 
 // checkLatencies fails unless every latency is positive and under the
 // probe's one-second limit.
-func checkLatencies(t *testing.T, latencies []time.Duration) {
+func checkLatencies(t *testing.T, latencies []float64) {
 	t.Helper()
-	for i, d := range latencies {
-		if d <= 0 || d >= time.Second {
+	for i, ns := range latencies {
+		if d := time.Duration(ns); d <= 0 || d >= time.Second {
 			t.Fatalf("wake-up %d took %v, want within (0, 1s)", i, d)
 		}
 	}
