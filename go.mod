@@ -1,6 +1,6 @@
 module github.com/featherrpc/ttrpc
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/prometheus/procfs v0.19.2

@@ -1,6 +1,6 @@
 module github.com/featherrpc/ttrpc/grpcstatus
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/featherrpc/ttrpc v0.0.0
