@@ -14,19 +14,26 @@ import (
 // in order.
 type MD map[string][]string
 
-// Get returns the values of key, looked up case-insensitively.
+// Get returns the values of key, looked up case-insensitively. A key that
+// is missing or has an empty list of values gives nil and false, as in
+// containerd's ttrpc.
 func (m MD) Get(key string) ([]string, bool) {
-	values, ok := m[strings.ToLower(key)]
-	return values, ok
+	values := m[strings.ToLower(key)]
+	if len(values) == 0 {
+		return nil, false
+	}
+	return values, true
 }
 
-// Set replaces the values of key (lower-cased). Setting no values does
-// nothing.
+// Set replaces the values of key (lower-cased). Setting no values deletes
+// the key, as in containerd's ttrpc.
 func (m MD) Set(key string, values ...string) {
+	key = strings.ToLower(key)
 	if len(values) == 0 {
+		delete(m, key)
 		return
 	}
-	m[strings.ToLower(key)] = values
+	m[key] = values
 }
 
 // Append adds values to key (lower-cased). Appending no values does nothing.
