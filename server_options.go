@@ -25,6 +25,7 @@ type serverConfig struct {
 	stats             StatsHandler
 	maxRequests       int           // calls and streams in flight per connection
 	handshakeTimeout  time.Duration // 0: none
+	codec             codec         // set by WithServerProtoCodec
 }
 
 // Defaults of the server's limits.

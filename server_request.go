@@ -112,7 +112,7 @@ func (sc *serverConn) answer(cl *serverCall, streamingServer bool, resp interfac
 		flags |= flagNoData
 	} else {
 		var err error
-		if data, err = encodeMessage(resp, sc.server.config.maxSend); err != nil {
+		if data, err = sc.server.config.codec.encode(resp, sc.server.config.maxSend); err != nil {
 			return sc.sendResponse(cl.id, cl.stats, nil, statusOf(err))
 		}
 	}
@@ -174,6 +174,10 @@ func (sc *serverConn) sendStatus(id uint32, st *status.Status) {
 func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{}, st *status.Status) *status.Status {
 	if st != nil && st.Code() == codes.OK {
 		st = nil
+	}
+	msg, err := sc.server.config.codec.prepare(msg)
+	if err != nil {
+		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
 	}
 	data, err := encodeResponse(st, msg)
 	switch {

@@ -29,7 +29,7 @@ func (ss *serverStream) SendMsg(m interface{}) error {
 	if ss.call.answered.Load() {
 		return ErrStreamClosed
 	}
-	data, err := encodeMessage(m, ss.conn.server.config.maxSend)
+	data, err := ss.conn.server.config.codec.encode(m, ss.conn.server.config.maxSend)
 	if err != nil {
 		return err
 	}
@@ -57,5 +57,5 @@ func (ss *serverStream) RecvMsg(m interface{}) error {
 		return err
 	}
 	defer releaseBuffer(data)
-	return codec{}.unmarshal(*data, m)
+	return ss.conn.server.config.codec.unmarshal(*data, m)
 }
