@@ -108,10 +108,16 @@ func (c *Client) Counts() ClientCounts {
 func (c *Client) Call(ctx context.Context, service, method string, req, resp interface{}) error {
 	c.counts.add(false, 1)
 	defer c.counts.add(false, -1)
+	var err error
 	if c.unary == nil && c.config.stats == nil {
-		return c.call(ctx, service, method, req, resp)
+		err = c.call(ctx, service, method, req, resp)
+	} else {
+		err = c.callIntercepted(ctx, service, method, req, resp)
 	}
-	return c.callIntercepted(ctx, service, method, req, resp)
+	if err != nil && c.config.convertError != nil {
+		return c.config.convertError(err)
+	}
+	return err
 }
 
 // call is the direct path of a call (no interceptors, no stats): the

@@ -22,7 +22,8 @@ type clientConfig struct {
 	streamBufferSize  int
 	streamFullWait    time.Duration
 	stats             StatsHandler
-	dial              dialConfig // NewClientWithDialer only
+	convertError      func(error) error // set by WithErrorConverter, or nil
+	dial              dialConfig        // NewClientWithDialer only
 }
 
 func defaultClientConfig() clientConfig {

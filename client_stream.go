@@ -25,6 +25,19 @@ import (
 // server has ended the stream (RecvMsg tells how), and ErrStreamClosed
 // after CloseSend.
 func (c *Client) NewStream(ctx context.Context, desc *StreamDesc, service, method string, req interface{}) (ClientStream, error) {
+	s, err := c.newStream(ctx, desc, service, method, req)
+	if c.config.convertError == nil {
+		return s, err
+	}
+	if err != nil {
+		return nil, c.config.convertError(err)
+	}
+	return &convertingStream{ClientStream: s, convert: c.config.convertError}, nil
+}
+
+// newStream opens the stream NewStream returns, before any conversion of
+// its errors (WithErrorConverter).
+func (c *Client) newStream(ctx context.Context, desc *StreamDesc, service, method string, req interface{}) (ClientStream, error) {
 	if c.stream == nil {
 		// No interceptor sees the envelope: encode it straight into its frame.
 		data, err := c.encodeRequestFrame(ctx, service, method, req)
@@ -115,7 +128,7 @@ type clientStream struct {
 // SendMsg sends m on the stream.
 func (s *clientStream) SendMsg(m interface{}) error {
 	if !s.desc.StreamingClient {
-		return fmt.Errorf("%w: the client side of this stream does not stream", ErrStreamClosed)
+		return fmt.Errorf("%w: cannot send data from non-streaming client", ErrProtocol)
 	}
 	if err := s.sendable(); err != nil {
 		return err
@@ -211,7 +224,7 @@ func (cc *clientConn) deliverData(h frameHeader, data *[]byte) {
 		return
 	case cl.stream == nil:
 		releaseBuffer(data)
-		cc.fail(h.StreamID, fmt.Errorf("%w: data frame on unary call %d", ErrProtocol, h.StreamID))
+		cc.fail(h.StreamID, fmt.Errorf("unexpected %q message received: %w", "data", ErrProtocol))
 		return
 	}
 	cl.stats.received(len(*data))

@@ -58,7 +58,7 @@ func oversizedMessageError(messageLength, maxLength int) *OversizedMessageErr {
 		messageLength: messageLength,
 		maxLength:     maxLength,
 		err: status.Errorf(codes.ResourceExhausted,
-			"message length %d exceeds maximum message size of %d", messageLength, maxLength),
+			"message length %d exceed maximum message size of %d", messageLength, maxLength),
 	}
 }
 

@@ -60,7 +60,7 @@ func (sc *serverConn) admit(h frameHeader, data []byte) (*status.Status, *server
 	}
 	env, err := decodeRequest(data)
 	if err != nil {
-		return status.Newf(codes.InvalidArgument, "ttrpc: malformed request: %v", err), nil
+		return status.Newf(codes.InvalidArgument, "unmarshal request error: %v", err), nil
 	}
 	if st := sc.admissionStatus(); st != nil {
 		return st, nil
@@ -84,7 +84,10 @@ func (sc *serverConn) openStreamID(id uint32) bool {
 		sc.lastStreamID = id
 		return true
 	}
-	st := status.Newf(codes.InvalidArgument, "ttrpc: invalid stream id %d for a new stream", id)
+	st := status.New(codes.InvalidArgument, "StreamID cannot be re-used and must increment")
+	if id%2 == 0 {
+		st = status.New(codes.InvalidArgument, "StreamID must be odd for client initiated streams")
+	}
 	if cl := sc.lookupCall(id); cl != nil && sc.failCall(cl, st) {
 		return false
 	}
@@ -107,7 +110,7 @@ func (sc *serverConn) onData(h frameHeader, data *[]byte) {
 	}
 	switch {
 	case cl == nil && (id%2 == 0 || id > sc.lastStreamID):
-		sc.sendStatus(id, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", id))
+		sc.sendStatus(id, status.New(codes.InvalidArgument, "StreamID is no longer active"))
 		return
 	case cl == nil:
 		return
@@ -143,7 +146,7 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 		case cl != nil:
 			sc.failCall(cl, st)
 		case h.StreamID%2 == 0 || h.StreamID > sc.lastStreamID:
-			sc.sendStatus(h.StreamID, status.Newf(codes.InvalidArgument, "ttrpc: data frame on unknown stream %d", h.StreamID))
+			sc.sendStatus(h.StreamID, status.New(codes.InvalidArgument, "StreamID is no longer active"))
 		}
 		// An oversized late frame on a finished stream is dropped, like any
 		// late frame.

@@ -22,7 +22,7 @@ type UnixCredentialsFunc func(*unix.Ucred) error
 
 // errNotUnixConn is returned when a UnixCredentialsFunc handshake gets a
 // connection that is not a Unix socket.
-var errNotUnixConn = errors.New("ttrpc: unix credentials need a *net.UnixConn")
+var errNotUnixConn = errors.New("a unix socket connection is required")
 
 // Handshake reads the peer's credentials and checks them with fn. A rejected
 // peer's connection is closed and the error wraps syscall.EPERM.
@@ -30,11 +30,11 @@ func (fn UnixCredentialsFunc) Handshake(_ context.Context, conn net.Conn) (net.C
 	ucred, err := peerCredentials(conn)
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("ttrpc.UnixCredentialsFunc: %w", err)
 	}
 	if err := fn(ucred); err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("ttrpc: peer pid %d uid %d gid %d rejected: %w", ucred.Pid, ucred.Uid, ucred.Gid, err)
+		return nil, nil, fmt.Errorf("ttrpc.UnixCredentialsFunc: credential check failed: %w", err)
 	}
 	return conn, ucred, nil
 }
@@ -43,21 +43,21 @@ func (fn UnixCredentialsFunc) Handshake(_ context.Context, conn net.Conn) (net.C
 func peerCredentials(conn net.Conn) (*unix.Ucred, error) {
 	uc, ok := conn.(*net.UnixConn)
 	if !ok {
-		return nil, fmt.Errorf("%w, got %T", errNotUnixConn, conn)
+		return nil, fmt.Errorf("require unix socket: %w", errNotUnixConn)
 	}
 	raw, err := uc.SyscallConn()
 	if err != nil {
-		return nil, fmt.Errorf("ttrpc: peer credentials: %w", err)
+		return nil, fmt.Errorf("(net.UnixConn).SyscallConn failed: %w", err)
 	}
 	var ucred *unix.Ucred
 	var credErr error
 	if err := raw.Control(func(fd uintptr) {
 		ucred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
 	}); err != nil {
-		return nil, fmt.Errorf("ttrpc: peer credentials: %w", err)
+		return nil, fmt.Errorf("(*syscall.RawConn).Control failed: %w", err)
 	}
 	if credErr != nil {
-		return nil, fmt.Errorf("ttrpc: peer credentials: %w", credErr)
+		return nil, fmt.Errorf("failed to retrieve socket peer credentials: %w", credErr)
 	}
 	return ucred, nil
 }
@@ -67,7 +67,7 @@ func peerCredentials(conn net.Conn) (*unix.Ucred, error) {
 func UnixSocketRequireUidGid(uid, gid int) UnixCredentialsFunc {
 	return func(ucred *unix.Ucred) error {
 		if (uid != -1 && uint32(uid) != ucred.Uid) || (gid != -1 && uint32(gid) != ucred.Gid) {
-			return fmt.Errorf("ttrpc: invalid credentials, want uid %d gid %d: %w", uid, gid, syscall.EPERM)
+			return fmt.Errorf("ttrpc: invalid credentials: %w", syscall.EPERM)
 		}
 		return nil
 	}

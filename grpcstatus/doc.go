@@ -31,11 +31,13 @@
 // exactly as with containerd's ttrpc; io.EOF at the end of a stream is
 // io.EOF.
 //
-// The option installs a unary and a stream client interceptor (also
-// available alone, as UnaryClientInterceptor and StreamClientInterceptor)
-// at the end of the client's interceptor chain; interceptors installed
-// before it (and the one set by WithUnaryClientInterceptor) see converted
-// errors.
+// The option converts only what the Client returns to its caller
+// (ttrpc.WithErrorConverter): interceptors, the StatsHandler and otelttrpc's
+// spans see exactly what they see without it, and what they see with
+// containerd's ttrpc (a nil error from the invoker and the status in
+// Response.Status for an error the server answered). UnaryClientInterceptor
+// and StreamClientInterceptor convert inside the interceptor chain instead,
+// for programs that want their interceptors to see grpc's view.
 //
 // The server needs nothing: a handler may return errors made with grpc's
 // status package, and the core sends their code, message and details (it

@@ -17,24 +17,27 @@ import (
 )
 
 // ClientOption returns the one option that makes a Client's errors readable
-// by grpc's status package: it adds UnaryClientInterceptor and
-// StreamClientInterceptor to the end of the client's interceptor chains.
+// by grpc's status package: it converts, with Wrap, every error that Call,
+// NewStream and a stream's methods return to their caller
+// (ttrpc.WithErrorConverter). Interceptors, the StatsHandler and the
+// Response they see are not touched: an error the server answered reaches
+// them as a nil error and the status in Response.Status, as with
+// containerd's ttrpc, so otelttrpc's spans are the same with and without
+// this option.
 //
 //	client := ttrpc.NewClient(conn, grpcstatus.ClientOption())
 func ClientOption() ttrpc.ClientOpts {
-	unary := ttrpc.WithChainUnaryClientInterceptor(UnaryClientInterceptor())
-	stream := ttrpc.WithChainClientStreamInterceptor(StreamClientInterceptor())
-	return func(c *ttrpc.Client) {
-		unary(c)
-		stream(c)
-	}
+	return ttrpc.WithErrorConverter(Wrap)
 }
 
 // UnaryClientInterceptor returns an interceptor that converts the errors of
 // unary calls with Wrap. It also turns a response carrying an error status
 // into that status's error, converted, so the interceptors outside it see
 // the call's error rather than a response with a status (the Client would
-// make the same error from that response, only unconverted).
+// make the same error from that response, only unconverted). ClientOption
+// does not use it: it is for a chain whose outer interceptors want grpc's
+// view of errors, knowing that this is not what containerd's ttrpc gives
+// them.
 func UnaryClientInterceptor() ttrpc.UnaryClientInterceptor {
 	return func(ctx context.Context, req *ttrpc.Request, resp *ttrpc.Response, _ *ttrpc.UnaryClientInfo, invoker ttrpc.Invoker) error {
 		if err := invoker(ctx, req, resp); err != nil {
@@ -48,7 +51,8 @@ func UnaryClientInterceptor() ttrpc.UnaryClientInterceptor {
 }
 
 // StreamClientInterceptor returns an interceptor that converts, with Wrap,
-// the error of opening a stream and every error of the stream it returns.
+// the error of opening a stream and every error of the stream it returns,
+// for the interceptors outside it. ClientOption does not use it.
 func StreamClientInterceptor() ttrpc.ClientStreamInterceptor {
 	return func(ctx context.Context, desc *ttrpc.StreamDesc, req *ttrpc.Request, _ *ttrpc.StreamClientInfo, streamer ttrpc.Streamer) (ttrpc.ClientStream, error) {
 		s, err := streamer(ctx, desc, req)

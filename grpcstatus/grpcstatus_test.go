@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -332,9 +334,120 @@ func TestGRPCErrorsFromHandlersOnTheWire(t *testing.T) {
 	}
 }
 
-// TestOuterInterceptorsSeeConvertedErrors checks the order: interceptors
-// installed before the option see the errors as grpc reads them.
-func TestOuterInterceptorsSeeConvertedErrors(t *testing.T) {
+// observed is what a client's interceptors and StatsHandler saw of one
+// failing unary call and one failing stream.
+type observed struct {
+	unaryErr      error      // what the unary interceptor's invoker returned
+	unaryStatus   codes.Code // the Response's status code it saw
+	streamRecvErr gcodes.Code
+	statsCodes    []codes.Code // the codes the StatsHandler saw end, in order
+}
+
+// codeRecorder is a StatsHandler that keeps the code of every call's end.
+type codeRecorder struct {
+	mu sync.Mutex
+	// guarded by mu:
+	codes []codes.Code
+}
+
+func (r *codeRecorder) HandleConn(ttrpc.ConnStats) {}
+func (r *codeRecorder) HandleCall(s ttrpc.CallStats) {
+	if s.Ended {
+		r.mu.Lock()
+		r.codes = append(r.codes, s.Code)
+		r.mu.Unlock()
+	}
+}
+
+// observe makes a unary call that fails with NotFound and a stream whose
+// RecvMsg fails with Aborted, through a unary and a stream interceptor and a
+// StatsHandler, with opts added; it returns what those saw and the errors
+// the caller got.
+func observe(t *testing.T, ts *testServer, opts ...ttrpc.ClientOpts) (seen observed, callErr, recvErr error) {
+	stats := &codeRecorder{}
+	opts = append([]ttrpc.ClientOpts{
+		ttrpc.WithUnaryClientInterceptor(func(ctx context.Context, req *ttrpc.Request, resp *ttrpc.Response, _ *ttrpc.UnaryClientInfo, invoker ttrpc.Invoker) error {
+			seen.unaryErr = invoker(ctx, req, resp)
+			seen.unaryStatus = codes.Code(resp.GetStatus().GetCode())
+			return seen.unaryErr
+		}),
+		ttrpc.WithClientStreamInterceptor(func(ctx context.Context, desc *ttrpc.StreamDesc, req *ttrpc.Request, _ *ttrpc.StreamClientInfo, streamer ttrpc.Streamer) (ttrpc.ClientStream, error) {
+			s, err := streamer(ctx, desc, req)
+			if err != nil {
+				return nil, err
+			}
+			return &recvRecorder{ClientStream: s, code: &seen.streamRecvErr}, nil
+		}),
+		ttrpc.WithClientStatsHandler(stats),
+	}, opts...)
+	c := ts.client(t, opts...)
+	callErr = c.Call(context.Background(), service, "Fail", wrapperspb.UInt32(uint32(codes.NotFound)), nil)
+	s, err := c.NewStream(context.Background(), &ttrpc.StreamDesc{StreamingServer: true}, service, "Ticks", wrapperspb.UInt32(uint32(codes.Aborted)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for recvErr == nil {
+		recvErr = s.RecvMsg(&wrapperspb.Int32Value{})
+	}
+	c.Close()
+	stats.mu.Lock()
+	seen.statsCodes = append(seen.statsCodes, stats.codes...)
+	stats.mu.Unlock()
+	return seen, callErr, recvErr
+}
+
+// recvRecorder keeps the grpc code of the last error its stream's RecvMsg
+// returned, as an interceptor would see it.
+type recvRecorder struct {
+	ttrpc.ClientStream
+	code *gcodes.Code
+}
+
+func (r *recvRecorder) RecvMsg(m interface{}) error {
+	err := r.ClientStream.RecvMsg(m)
+	if err != nil {
+		*r.code = gstatus.Code(err)
+	}
+	return err
+}
+
+// TestOptionChangesOnlyReturnedErrors checks that interceptors and the
+// StatsHandler see the same with and without ClientOption, as with
+// containerd's ttrpc: the unary invoker returns nil and the status sits in
+// the Response; only the caller's errors become readable by grpc.
+func TestOptionChangesOnlyReturnedErrors(t *testing.T) {
+	leakcheck.Check(t)
+	ts := startServer(t, "memconn")
+	without, callPlain, recvPlain := observe(t, ts)
+	with, callErr, recvErr := observe(t, ts, grpcstatus.ClientOption())
+
+	if with.unaryErr != nil || with.unaryStatus != codes.NotFound {
+		t.Errorf("with the option, the unary interceptor saw (%v, %v), want (nil, NotFound)", with.unaryErr, with.unaryStatus)
+	}
+	if without.unaryErr != nil || without.unaryStatus != codes.NotFound {
+		t.Errorf("without the option, the unary interceptor saw (%v, %v), want (nil, NotFound)", without.unaryErr, without.unaryStatus)
+	}
+	if !reflect.DeepEqual(with, without) {
+		t.Errorf("interceptors and stats saw %+v with the option, %+v without", with, without)
+	}
+	if want := []codes.Code{codes.NotFound, codes.Aborted}; !reflect.DeepEqual(with.statsCodes, want) {
+		t.Errorf("stats saw %v, want %v", with.statsCodes, want)
+	}
+	if with.streamRecvErr != gcodes.Unknown {
+		t.Errorf("the stream interceptor saw %v from RecvMsg, want Unknown (grpc cannot read it unconverted)", with.streamRecvErr)
+	}
+	if gstatus.Code(callErr) != gcodes.NotFound || gstatus.Code(recvErr) != gcodes.Aborted {
+		t.Errorf("with the option the caller got (%v, %v), want (NotFound, Aborted) in grpc's view", gstatus.Code(callErr), gstatus.Code(recvErr))
+	}
+	if gstatus.Code(callPlain) != gcodes.Unknown || callErr.Error() != callPlain.Error() || recvErr.Error() != recvPlain.Error() {
+		t.Errorf("without the option the caller got %q (%v), with it %q: only grpc's view may differ", callPlain, gstatus.Code(callPlain), callErr)
+	}
+}
+
+// TestInterceptorsConvertForOuterInterceptors checks UnaryClientInterceptor
+// and StreamClientInterceptor: chained explicitly, the interceptors
+// installed before them see the errors as grpc reads them.
+func TestInterceptorsConvertForOuterInterceptors(t *testing.T) {
 	leakcheck.Check(t)
 	ts := startServer(t, "memconn")
 	var unaryCode, streamCode gcodes.Code
@@ -349,7 +462,8 @@ func TestOuterInterceptorsSeeConvertedErrors(t *testing.T) {
 			streamCode = gstatus.Code(err)
 			return nil, err
 		}),
-		grpcstatus.ClientOption(),
+		ttrpc.WithChainUnaryClientInterceptor(grpcstatus.UnaryClientInterceptor()),
+		ttrpc.WithChainClientStreamInterceptor(grpcstatus.StreamClientInterceptor()),
 	)
 	c.Call(context.Background(), service, "Fail", wrapperspb.UInt32(uint32(codes.NotFound)), nil)
 	if unaryCode != gcodes.NotFound {
