@@ -1,7 +1,7 @@
 // Copyright The featherrpc Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package ttrpcgen
 
 import (
 	"fmt"
@@ -14,19 +14,36 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 )
 
-// The identifiers that generated code uses from other packages.
+// The identifiers that generated code uses from other packages. Main sets
+// the ttrpc ones (setImportPath), before anything is generated.
 var (
-	contextIdent      = protogen.GoImportPath("context").Ident("Context")
-	ttrpcPackage      = protogen.GoImportPath("github.com/featherrpc/ttrpc")
-	serverIdent       = ttrpcPackage.Ident("Server")
-	clientIdent       = ttrpcPackage.Ident("Client")
-	serviceDescIdent  = ttrpcPackage.Ident("ServiceDesc")
-	methodIdent       = ttrpcPackage.Ident("Method")
-	streamIdent       = ttrpcPackage.Ident("Stream")
-	streamDescIdent   = ttrpcPackage.Ident("StreamDesc")
+	contextIdent = protogen.GoImportPath("context").Ident("Context")
+
+	ttrpcPackage      protogen.GoImportPath
+	serverIdent       protogen.GoIdent
+	clientIdent       protogen.GoIdent
+	serviceDescIdent  protogen.GoIdent
+	methodIdent       protogen.GoIdent
+	streamIdent       protogen.GoIdent
+	streamDescIdent   protogen.GoIdent
+	streamServerIdent protogen.GoIdent
+	clientStreamIdent protogen.GoIdent
+)
+
+func init() { setImportPath(ImportPath) }
+
+// setImportPath makes generated code import the ttrpc package from path.
+func setImportPath(path string) {
+	ttrpcPackage = protogen.GoImportPath(path)
+	serverIdent = ttrpcPackage.Ident("Server")
+	clientIdent = ttrpcPackage.Ident("Client")
+	serviceDescIdent = ttrpcPackage.Ident("ServiceDesc")
+	methodIdent = ttrpcPackage.Ident("Method")
+	streamIdent = ttrpcPackage.Ident("Stream")
+	streamDescIdent = ttrpcPackage.Ident("StreamDesc")
 	streamServerIdent = ttrpcPackage.Ident("StreamServer")
 	clientStreamIdent = ttrpcPackage.Ident("ClientStream")
-)
+}
 
 // The two sides of a stream, as they appear in generated names.
 const (

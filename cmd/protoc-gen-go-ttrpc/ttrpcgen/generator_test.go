@@ -1,7 +1,7 @@
 // Copyright The featherrpc Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package main
+package ttrpcgen
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // testprotos holds the golden files: the checked-in output of the plugin
 // (and of protoc-gen-go) for the recorded requests in testdata, compiled and
 // exercised by roundtrip_test.go.
-const testprotos = "internal/testprotos"
+const testprotos = "../internal/testprotos"
 
 const regenerate = "run cmd/protoc-gen-go-ttrpc/internal/testprotos/generate.sh to regenerate"
 
@@ -63,7 +63,7 @@ func readRequest(t *testing.T, path string) *pluginpb.CodeGeneratorRequest {
 // output with the checked-in files. A file without services must produce
 // nothing, and have no stale output checked in.
 func TestGolden(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*.request.*")
+	paths, err := filepath.Glob("../testdata/*.request.*")
 	if err != nil {
 		t.Fatal(err)
 	}
