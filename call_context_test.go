@@ -299,3 +299,44 @@ func TestCallContextEndsAfterDeadlineAsDeadlineExceeded(t *testing.T) {
 		t.Fatalf("Err = %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// A handler's context ends once the handler returns, for unary calls and
+// streams alike, without a deadline and with the connection still open, so
+// that what the handler left waiting on it (a goroutine around RecvMsg, an
+// AfterFunc) is released: containerd's ttrpc does the same since v1.2.9.
+func TestHandlerContextEndsWhenHandlerReturns(t *testing.T) {
+	s, c := setup(t)
+	contexts := make(chan context.Context, 2)
+	s.Register("ctx.v1.Unary", map[string]Method{
+		"Quick": func(ctx context.Context, _ func(interface{}) error) (interface{}, error) {
+			contexts <- ctx
+			return nil, nil
+		},
+	})
+	s.RegisterService("ctx.v1.Streams", &ServiceDesc{Streams: map[string]Stream{
+		"Quick": {StreamingClient: true, StreamingServer: true, Handler: func(ctx context.Context, _ StreamServer) (interface{}, error) {
+			contexts <- ctx
+			return nil, nil
+		}},
+	}})
+	if err := c.Call(context.Background(), "ctx.v1.Unary", "Quick", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.NewStream(context.Background(), &StreamDesc{StreamingClient: true, StreamingServer: true}, "ctx.v1.Streams", "Quick", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.CloseSend()
+	for _, kind := range []string{"unary", "stream"} {
+		ctx := <-contexts
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.Canceled) {
+				t.Errorf("%s handler's context ended with %v, want context.Canceled", kind, ctx.Err())
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s handler's context did not end after the handler returned", kind)
+		}
+	}
+	mustEcho(t, c)
+}

@@ -110,7 +110,7 @@ func (sc *serverConn) onData(h frameHeader, data *[]byte) {
 	}
 	switch {
 	case cl == nil && (id%2 == 0 || id > sc.lastStreamID):
-		sc.sendStatus(id, status.New(codes.InvalidArgument, "StreamID is no longer active"))
+		sc.sendStatus(id, unknownStreamStatus(id))
 		return
 	case cl == nil:
 		return
@@ -133,6 +133,15 @@ func (sc *serverConn) onData(h frameHeader, data *[]byte) {
 	}
 }
 
+// unknownStreamStatus is the answer to a data frame on a stream id that was
+// never opened, in containerd's words.
+func unknownStreamStatus(id uint32) *status.Status {
+	if id%2 == 0 {
+		return status.New(codes.InvalidArgument, "StreamID must be odd for client initiated streams")
+	}
+	return status.New(codes.InvalidArgument, "StreamID is no longer active")
+}
+
 // onOversized answers a frame whose data was over the limit and dropped.
 func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 	st := oversizedStatus(int(tooLarge.Length), tooLarge.Limit)
@@ -146,7 +155,7 @@ func (sc *serverConn) onOversized(h frameHeader, tooLarge *frameTooLargeError) {
 		case cl != nil:
 			sc.failCall(cl, st)
 		case h.StreamID%2 == 0 || h.StreamID > sc.lastStreamID:
-			sc.sendStatus(h.StreamID, status.New(codes.InvalidArgument, "StreamID is no longer active"))
+			sc.sendStatus(h.StreamID, unknownStreamStatus(h.StreamID))
 		}
 		// An oversized late frame on a finished stream is dropped, like any
 		// late frame.

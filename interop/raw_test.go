@@ -369,3 +369,48 @@ func TestRawClientPeerQuirks(t *testing.T) {
 		})
 	}
 }
+
+// TestRawStatusTextsMatchContainerd: for the protocol errors both servers
+// answer with a status, the two send the same code and the same message
+// (for a request that does not decode, the same message up to the
+// decoder's own words), so that code matching on either sees no change.
+func TestRawStatusTextsMatchContainerd(t *testing.T) {
+	answers := map[string][]string{}
+	for _, impl := range impls {
+		t.Run(impl.Name+"-server", func(t *testing.T) {
+			leakcheck.Check(t)
+			r := dialRaw(t, startServer(t, impl).addr)
+			record := func(id uint32) {
+				st := r.recvResponse(id).GetStatus()
+				msg := st.GetMessage()
+				if prefix, _, ok := strings.Cut(msg, "error: "); ok && strings.HasPrefix(msg, "unmarshal request") {
+					msg = prefix + "error: ..."
+				}
+				answers[impl.Name] = append(answers[impl.Name], fmt.Sprintf("%d %s", st.GetCode(), msg))
+			}
+			r.send(wire.NewFrame(1, wire.TypeRequest, 0, make([]byte, wire.MaxLength+1)))
+			record(1)
+			r.send(unaryRequest(2, &testpb.Echo{Seq: 2}))
+			record(2)
+			r.send(unaryRequest(3, &testpb.Echo{Seq: 3}))
+			checkEchoResponse(t, r.recvResponse(3), &testpb.Echo{Seq: 3})
+			r.send(unaryRequest(3, &testpb.Echo{Seq: 3}))
+			record(3)
+			r.send(wire.NewFrame(9, wire.TypeData, 0, []byte{0x08, 0x01}))
+			record(9)
+			r.send(wire.NewFrame(4, wire.TypeData, 0, []byte{0x08, 0x01}))
+			record(4)
+			r.send(wire.NewFrame(11, wire.TypeRequest, 0, []byte{0xff, 0xff, 0xff}))
+			record(11)
+			r.send(request(13, 0, "no.such.Service", "Method", &testpb.Echo{}))
+			record(13)
+			r.send(request(15, 0, testsvc.Service, "NoSuchMethod", &testpb.Echo{}))
+			record(15)
+		})
+	}
+	ours, theirs := answers[peer.Ours], answers[peer.Theirs]
+	t.Logf("answers of both servers:\n  %s", strings.Join(ours, "\n  "))
+	if len(ours) == 0 || len(ours) != len(theirs) || strings.Join(ours, "\n") != strings.Join(theirs, "\n") {
+		t.Errorf("status answers differ:\nours:\n  %s\ncontainerd's:\n  %s", strings.Join(ours, "\n  "), strings.Join(theirs, "\n  "))
+	}
+}
