@@ -77,7 +77,7 @@ func appendMessage(b []byte, msg interface{}) ([]byte, error) {
 	case proto.Message:
 		return proto.MarshalOptions{}.MarshalAppend(b, m)
 	}
-	return b, fmt.Errorf("ttrpc: cannot marshal unknown type %T", msg)
+	return b, fmt.Errorf("ttrpc: cannot marshal unknown type: %T", msg)
 }
 
 // unmarshal decodes p into msg, which must be a non-nil message.
@@ -94,7 +94,7 @@ func (c codec) unmarshal(p []byte, msg interface{}) error {
 	case proto.Message:
 		return proto.Unmarshal(p, m)
 	}
-	return fmt.Errorf("ttrpc: cannot unmarshal into unknown type %T", msg)
+	return fmt.Errorf("ttrpc: cannot unmarshal into unknown type: %T", msg)
 }
 
 // encode encodes msg into a pooled buffer, refusing a message over limit

@@ -153,7 +153,7 @@ func messageSize(msg interface{}) (int, error) {
 	case proto.Message:
 		return proto.Size(m), nil
 	}
-	return 0, fmt.Errorf("ttrpc: cannot marshal unknown type %T", msg)
+	return 0, fmt.Errorf("ttrpc: cannot marshal unknown type: %T", msg)
 }
 
 // appendMessageSized appends msg right after messageSize measured it: the

@@ -121,8 +121,20 @@ func statusOf(err error) *status.Status {
 }
 
 // errOptionTwice is returned by NewServer when an option that may be given
-// once is given twice.
-var errOptionTwice = errors.New("ttrpc: option may be given only once")
+// once is given twice. The two that containerd's ttrpc checks too fail with
+// its words, errHandshakerTwice and errUnaryInterceptorTwice, which match
+// errOptionTwice with errors.Is.
+var (
+	errOptionTwice           = errors.New("ttrpc: option may be given only once")
+	errHandshakerTwice       = &optionTwiceError{"only one handshaker allowed per server"}
+	errUnaryInterceptorTwice = &optionTwiceError{"only one unchained interceptor allowed per server"}
+)
+
+// optionTwiceError is an errOptionTwice in other words.
+type optionTwiceError struct{ text string }
+
+func (e *optionTwiceError) Error() string        { return e.text }
+func (e *optionTwiceError) Is(target error) bool { return target == errOptionTwice }
 
 // errBadOption is returned by NewServer for an option value out of range.
 var errBadOption = errors.New("ttrpc: invalid option")

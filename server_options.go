@@ -58,7 +58,7 @@ func defaultServerConfig() serverConfig {
 func WithServerHandshaker(handshaker Handshaker) ServerOpt {
 	return func(c *serverConfig) error {
 		if c.handshaker != nil {
-			return fmt.Errorf("%w: WithServerHandshaker", errOptionTwice)
+			return errHandshakerTwice
 		}
 		c.handshaker = handshaker
 		return nil
@@ -71,7 +71,7 @@ func WithServerHandshaker(handshaker Handshaker) ServerOpt {
 func WithUnaryServerInterceptor(i UnaryServerInterceptor) ServerOpt {
 	return func(c *serverConfig) error {
 		if c.unaryInterceptor != nil {
-			return fmt.Errorf("%w: WithUnaryServerInterceptor", errOptionTwice)
+			return errUnaryInterceptorTwice
 		}
 		c.unaryInterceptor = i
 		return nil

@@ -177,12 +177,12 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{},
 	}
 	msg, err := sc.server.config.codec.prepare(msg)
 	if err != nil {
-		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: marshal response: %v", err))
+		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: error marshaling payload: %v", err))
 	}
 	data, err := encodeResponse(st, msg)
 	switch {
 	case err != nil && msg != nil:
-		st = status.Newf(codes.Internal, "ttrpc: marshal response: %v", err)
+		st = status.Newf(codes.Internal, "ttrpc: error marshaling payload: %v", err)
 		data, err = encodeResponse(st, nil)
 	case err == nil && len(*data) > sc.server.config.maxSend:
 		st = oversizedStatus(len(*data), sc.server.config.maxSend)

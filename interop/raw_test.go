@@ -406,6 +406,11 @@ func TestRawStatusTextsMatchContainerd(t *testing.T) {
 			record(13)
 			r.send(request(15, 0, testsvc.Service, "NoSuchMethod", &testpb.Echo{}))
 			record(15)
+			// A payload that does not decode: the codes differ on purpose
+			// (ours INVALID_ARGUMENT, containerd's INTERNAL), the words not.
+			data, _ := proto.Marshal(&ttrpc.Request{Service: testsvc.Service, Method: testsvc.Unary, Payload: []byte{0xff, 0xff}})
+			r.send(wire.NewFrame(17, wire.TypeRequest, 0, data))
+			answers[impl.Name] = append(answers[impl.Name], "? "+r.recvResponse(17).GetStatus().GetMessage())
 		})
 	}
 	ours, theirs := answers[peer.Ours], answers[peer.Theirs]
