@@ -153,6 +153,10 @@ func (c *Client) encodeRequestFrame(ctx context.Context, service, method string,
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
 	}
+	req, err := c.codec.prepare(req)
+	if err != nil {
+		return nil, err
+	}
 	timeoutNano, md := requestValues(ctx)
 	data, err := encodeRequest(service, method, req, timeoutNano, md)
 	if err != nil {

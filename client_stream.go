@@ -133,7 +133,7 @@ func (s *clientStream) SendMsg(m interface{}) error {
 	if err := s.sendable(); err != nil {
 		return err
 	}
-	data, err := encodeMessage(m, s.client.config.maxSend)
+	data, err := s.client.codec.encode(m, s.client.config.maxSend)
 	if err != nil {
 		return err
 	}

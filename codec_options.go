@@ -3,8 +3,6 @@
 
 package ttrpc
 
-import "context"
-
 // WithClientProtoCodec makes the client encode every message it sends with
 // proto.Marshal and decode every message it receives with proto.Unmarshal
 // (google.golang.org/protobuf), as containerd's ttrpc does, even when the
@@ -23,16 +21,9 @@ import "context"
 // does) or for byte-for-byte and effect-for-effect parity with
 // containerd's ttrpc. Messages that are not proto.Message values
 // (vtprotobuf-only messages) keep their own methods.
-//
-// Unary calls with this option take the client's intercepted path (a
-// pass-through interceptor is added at the end of the chain), because the
-// direct path encodes the request into its frame without the client's
-// codec.
 func WithClientProtoCodec() ClientOpts {
 	return func(c *Client) {
 		c.codec.reflect = true
-		c.config.unaryChain = append(c.config.unaryChain, passUnaryClient)
-		c.config.streamChain = append(c.config.streamChain, protoCodecStreams)
 	}
 }
 
@@ -46,38 +37,4 @@ func WithServerProtoCodec() ServerOpt {
 		c.codec.reflect = true
 		return nil
 	}
-}
-
-// passUnaryClient is the innermost unary interceptor of a client with
-// WithClientProtoCodec: it only sends the call, whose request the client's
-// codec has encoded.
-func passUnaryClient(ctx context.Context, req *Request, resp *Response, _ *UnaryClientInfo, invoke Invoker) error {
-	return invoke(ctx, req, resp)
-}
-
-// protoCodecStreams is the innermost stream interceptor of a client with
-// WithClientProtoCodec: the stream it returns encodes each message with the
-// client's codec before sending it. (The first request, and every message
-// received, already go through the codec.)
-func protoCodecStreams(ctx context.Context, desc *StreamDesc, req *Request, _ *StreamClientInfo, open Streamer) (ClientStream, error) {
-	s, err := open(ctx, desc, req)
-	if err != nil {
-		return nil, err
-	}
-	return protoCodecStream{ClientStream: s, codec: codec{reflect: true}}, nil
-}
-
-// protoCodecStream is a ClientStream that sends messages encoded by codec.
-type protoCodecStream struct {
-	ClientStream
-	codec codec
-}
-
-// SendMsg encodes m with the stream's codec and sends the encoding.
-func (s protoCodecStream) SendMsg(m interface{}) error {
-	prepared, err := s.codec.prepare(m)
-	if err != nil {
-		return err
-	}
-	return s.ClientStream.SendMsg(prepared)
 }
