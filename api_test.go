@@ -10,13 +10,13 @@ import (
 
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/status/statuspb"
-	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // These assignments pin the drop-in contract of ../shared/API.md: every
 // name exists with the signature containerd's ttrpc v1.2 has, so this file
-// stops compiling if one changes.
+// stops compiling if one changes. The Linux-only names are pinned in
+// api_linux_test.go.
 var (
 	_ error                                                                                                            = ttrpc.ErrProtocol
 	_ error                                                                                                            = ttrpc.ErrClosed
@@ -62,12 +62,6 @@ var (
 	_ func(context.Context, *ttrpc.Request, *ttrpc.Response, *ttrpc.UnaryClientInfo, ttrpc.Invoker) error              = ttrpc.UnaryClientInterceptor(nil)
 	_ func(context.Context, ttrpc.Unmarshaler, *ttrpc.UnaryServerInfo, ttrpc.Method) (interface{}, error)              = ttrpc.UnaryServerInterceptor(nil)
 	_ func(interface{}) error                                                                                          = ttrpc.Unmarshaler(nil)
-	_ func(*unix.Ucred) error                                                                                          = ttrpc.UnixCredentialsFunc(nil)
-	_ func() ttrpc.UnixCredentialsFunc                                                                                 = ttrpc.UnixSocketRequireRoot
-	_ func() ttrpc.UnixCredentialsFunc                                                                                 = ttrpc.UnixSocketRequireSameUser
-	_ func(int, int) ttrpc.UnixCredentialsFunc                                                                         = ttrpc.UnixSocketRequireUidGid
-	_ func(ttrpc.UnixCredentialsFunc, context.Context, net.Conn) (net.Conn, interface{}, error)                        = ttrpc.UnixCredentialsFunc.Handshake
-	_ ttrpc.Handshaker                                                                                                 = ttrpc.UnixCredentialsFunc(nil)
 )
 
 // The types with fields and interfaces, as API.md lists them.

@@ -540,7 +540,7 @@ func TestNewServerRejectsDuplicateOptions(t *testing.T) {
 	if _, err := NewServer(WithUnaryServerInterceptor(noop), WithUnaryServerInterceptor(noop)); !errors.Is(err, errOptionTwice) {
 		t.Errorf("two unary interceptors: %v", err)
 	}
-	h := UnixSocketRequireSameUser()
+	h := handshakerFunc(noHandshake)
 	if _, err := NewServer(WithServerHandshaker(h), WithServerHandshaker(h)); !errors.Is(err, errOptionTwice) {
 		t.Errorf("two handshakers: %v", err)
 	}

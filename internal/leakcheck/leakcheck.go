@@ -2,15 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package leakcheck fails a test when goroutines or open file descriptors
-// outlive it. It is for tests only.
+// outlive it (fds are counted on Linux only, in /proc). It is for tests
+// only.
 package leakcheck
 
 import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/prometheus/procfs"
 )
 
 // Grace is how long Check waits for goroutines and fds to go back to their
@@ -39,19 +38,6 @@ func Check(t testing.TB) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
-}
-
-// openFDs counts the open file descriptors of this process.
-func openFDs(t testing.TB) int {
-	proc, err := procfs.Self()
-	if err != nil {
-		t.Fatalf("leakcheck: %v", err)
-	}
-	n, err := proc.FileDescriptorsLen()
-	if err != nil {
-		t.Fatalf("leakcheck: %v", err)
-	}
-	return n
 }
 
 func stacks() string {

@@ -45,21 +45,6 @@ func TestCheckReportsGoroutineLeak(t *testing.T) {
 	}
 }
 
-func TestCheckReportsFDLeak(t *testing.T) {
-	withGrace(t, 50*time.Millisecond)
-	r := &recorder{TB: t}
-	Check(r)
-	f, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.runCleanups()
-	f.Close()
-	if !r.failed {
-		t.Fatal("an fd left open was not reported")
-	}
-}
-
 func TestCheckPassesWhenEverythingEnds(t *testing.T) {
 	withGrace(t, 2*time.Second)
 	r := &recorder{TB: t}

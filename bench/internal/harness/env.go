@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -111,11 +110,11 @@ func busyTimes(live map[int]bool) (machine, ours time.Duration, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	var children syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children); err != nil {
+	children, err := childrenCPUTime()
+	if err != nil {
 		return 0, 0, err
 	}
-	ours = self + time.Duration(children.Utime.Nano()+children.Stime.Nano())
+	ours = self + children
 	for pid := range live {
 		ours += processCPU(pid)
 	}

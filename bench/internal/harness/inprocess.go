@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/featherrpc/ttrpc/bench/internal/benchpb"
@@ -195,15 +194,6 @@ func (r *runner) unaryRealistic() {
 		Count, LowerIsBetter, nil)), 1, samples, errs)
 	record(r.add(newMetric(secUnary, label+": bytes allocated per call", "unary 64 B with deadline bytes",
 		Bytes, LowerIsBetter, nil)), 2, samples, errs)
-}
-
-// CPUTime returns the user and system CPU time this process has used.
-func CPUTime() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 // runCallers runs callers goroutines that make 64 B Echo calls on c, one
