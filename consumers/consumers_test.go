@@ -60,13 +60,32 @@ func goCmd(t *testing.T, dir string, args ...string) []byte {
 	return out
 }
 
-func TestConsumersSwapped(t *testing.T) {
+// buildSwap builds ttrpc-swap from this checkout and returns the binary
+// and the checkout's root.
+func buildSwap(t *testing.T) (swap, root string) {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	swap := filepath.Join(t.TempDir(), "ttrpc-swap")
+	swap = filepath.Join(t.TempDir(), "ttrpc-swap")
 	goCmd(t, root, "build", "-o", swap, "./cmd/ttrpc-swap")
+	return swap, root
+}
+
+// runSwap swaps containerd's ttrpc for this checkout's in the module at
+// dir, with the extra flags.
+func runSwap(t *testing.T, swap, root, dir string, flags ...string) {
+	t.Helper()
+	cmd := exec.Command(swap, append([]string{"-featherrpc", root}, flags...)...)
+	cmd.Dir, cmd.Env = dir, goEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ttrpc-swap %s: %v\n%s", strings.Join(flags, " "), err, out)
+	}
+}
+
+func TestConsumersSwapped(t *testing.T) {
+	swap, root := buildSwap(t)
 	for _, s := range suites {
 		t.Run(filepath.Base(s.module), func(t *testing.T) {
 			src := copyModule(t, s.module+"@"+s.version)
@@ -75,11 +94,7 @@ func TestConsumersSwapped(t *testing.T) {
 			genuine := runSuite(t, src, s.packages)
 			t.Logf("genuine (containerd's ttrpc): %s in %v", genuine.counts(), time.Since(start).Round(time.Second))
 
-			cmd := exec.Command(swap, "-featherrpc", root)
-			cmd.Dir, cmd.Env = src, goEnv()
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("ttrpc-swap: %v\n%s", err, out)
-			}
+			runSwap(t, swap, root, src)
 			start = time.Now()
 			swapped := runSuite(t, src, s.packages)
 			t.Logf("swapped (featherrpc's ttrpc): %s in %v", swapped.counts(), time.Since(start).Round(time.Second))
