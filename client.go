@@ -299,7 +299,7 @@ func (c *Client) roundTrip(ctx context.Context, data *[]byte) (*[]byte, error) {
 // encode marshals msg into a pooled buffer, refusing messages over the
 // send limit with an *OversizedMessageErr.
 func (c *Client) encode(msg proto.Message) (*[]byte, error) {
-	return encodeMessage(msg, c.config.maxSend)
+	return envelopeCodec.encode(msg, c.config.maxSend)
 }
 
 // Close closes the client's connections, fails the calls in flight with

@@ -23,13 +23,20 @@ import (
 // A message with only the vtprotobuf methods and no proto.Message works
 // too.
 //
-// With reflect set (WithClientProtoCodec, WithServerProtoCodec), every
-// proto.Message is encoded with proto.Marshal and decoded with
-// proto.Unmarshal, as containerd's ttrpc does, whatever other methods it
-// has.
+// With encodeVia and decodeVia set (WithClientProtoCodec,
+// WithServerProtoCodec), every proto.Message is encoded with proto.Marshal
+// and decoded with proto.Unmarshal, as containerd's ttrpc does, whatever
+// other methods it has. They are functions, set only by those options, so
+// that their code links only into programs that use them (the minimal
+// server the bench measures does not).
 type codec struct {
-	reflect bool
+	encodeVia func(msg interface{}) (interface{}, error) // nil: the fast path
+	decodeVia func(p []byte, msg interface{}) error      // nil: the fast path
 }
+
+// envelopeCodec encodes the envelopes (Request) themselves: always the
+// library's own path.
+var envelopeCodec codec
 
 // vtSizedMarshaler is the fastest vtprotobuf encoding: into a buffer of
 // exactly SizeVT bytes, written from its end.
@@ -47,9 +54,10 @@ type vtUnmarshaler interface {
 }
 
 // marshal encodes msg; a nil msg encodes as an empty message.
-func (c codec) marshal(msg interface{}) ([]byte, error) {
-	if m, ok := msg.(proto.Message); ok && c.reflect {
-		return proto.Marshal(m)
+func (c *codec) marshal(msg interface{}) ([]byte, error) {
+	msg, err := c.prepare(msg)
+	if err != nil {
+		return nil, err
 	}
 	return appendMessage(nil, msg)
 }
@@ -81,9 +89,9 @@ func appendMessage(b []byte, msg interface{}) ([]byte, error) {
 }
 
 // unmarshal decodes p into msg, which must be a non-nil message.
-func (c codec) unmarshal(p []byte, msg interface{}) error {
-	if m, ok := msg.(proto.Message); ok && c.reflect {
-		return proto.Unmarshal(p, m)
+func (c *codec) unmarshal(p []byte, msg interface{}) error {
+	if c.decodeVia != nil {
+		return c.decodeVia(p, msg)
 	}
 	switch m := msg.(type) {
 	case vtUnmarshaler:
@@ -97,49 +105,22 @@ func (c codec) unmarshal(p []byte, msg interface{}) error {
 	return fmt.Errorf("ttrpc: cannot unmarshal into unknown type: %T", msg)
 }
 
-// encode encodes msg into a pooled buffer, refusing a message over limit
-// bytes with an *OversizedMessageErr.
-func (c codec) encode(msg interface{}, limit int) (*[]byte, error) {
+// prepare returns what the encoders should encode for msg: msg itself, or
+// what the codec's encodeVia makes of it.
+func (c *codec) prepare(msg interface{}) (interface{}, error) {
+	if c.encodeVia == nil {
+		return msg, nil
+	}
+	return c.encodeVia(msg)
+}
+
+// encode encodes msg (as prepare makes it) into a pooled buffer, refusing a
+// message over limit bytes with an *OversizedMessageErr.
+func (c *codec) encode(msg interface{}, limit int) (*[]byte, error) {
 	msg, err := c.prepare(msg)
 	if err != nil {
 		return nil, err
 	}
-	return encodeMessage(msg, limit)
-}
-
-// prepare returns what the encoders should encode for msg: msg itself,
-// or, with reflect set, its proto.Marshal encoding as an encodedMessage
-// (so that every path that encodes a message in place, into its frame,
-// encodes exactly what proto.Marshal wrote, with proto.Marshal's side
-// effects on msg).
-func (c codec) prepare(msg interface{}) (interface{}, error) {
-	m, ok := msg.(proto.Message)
-	if !ok || !c.reflect {
-		return msg, nil
-	}
-	encoded, err := proto.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return encodedMessage(encoded), nil
-}
-
-// encodedMessage is a message already encoded; the encoders copy its
-// bytes. It has the vtprotobuf methods that the fastest path uses.
-type encodedMessage []byte
-
-// SizeVT is the length of the encoding.
-func (m encodedMessage) SizeVT() int { return len(m) }
-
-// MarshalToSizedBufferVT copies the encoding to the end of b, as
-// vtprotobuf's method of that name fills a buffer from its end.
-func (m encodedMessage) MarshalToSizedBufferVT(b []byte) (int, error) {
-	return copy(b[len(b)-len(m):], m), nil
-}
-
-// encodeMessage encodes msg into a pooled buffer, refusing a message over
-// limit bytes with an *OversizedMessageErr.
-func encodeMessage(msg interface{}, limit int) (*[]byte, error) {
 	size, err := messageSize(msg)
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ func (m *vtMarshalOnly) MarshalVT() ([]byte, error) { m.calls++; return []byte{0
 
 func TestCodecUsesVTMethods(t *testing.T) {
 	m := newVTBytes([]byte("fast"))
-	b, err := codec{}.marshal(m)
+	b, err := envelopeCodec.marshal(m)
 	if err != nil || m.sized.Load() != 1 {
 		t.Fatalf("marshal = %v; MarshalToSizedBufferVT ran %d times", err, m.sized.Load())
 	}
@@ -100,20 +100,20 @@ func TestCodecUsesVTMethods(t *testing.T) {
 		t.Fatalf("appendMessage = %q, %v", b2, err)
 	}
 	out := newVTBytes([]byte("stale contents"))
-	if err := (codec{}).unmarshal(want, out); err != nil || out.unmarshalled.Load() != 1 || string(out.Value) != "fast" {
+	if err := envelopeCodec.unmarshal(want, out); err != nil || out.unmarshalled.Load() != 1 || string(out.Value) != "fast" {
 		t.Fatalf("unmarshal = %q, %v (UnmarshalVT ran %d times)", out.Value, err, out.unmarshalled.Load())
 	}
-	if err := (codec{}).unmarshal(nil, out); err != nil || out.Value != nil {
+	if err := envelopeCodec.unmarshal(nil, out); err != nil || out.Value != nil {
 		t.Fatalf("unmarshal of an empty message left %q, %v; want a reset message", out.Value, err)
 	}
 	only := &vtMarshalOnly{}
-	if b, err := (codec{}).marshal(only); err != nil || only.calls != 1 || string(b) != "\n\x01x" {
+	if b, err := envelopeCodec.marshal(only); err != nil || only.calls != 1 || string(b) != "\n\x01x" {
 		t.Fatalf("MarshalVT path = %q, %v, %d calls", b, err, only.calls)
 	}
-	if _, err := (codec{}).marshal(struct{}{}); err == nil {
+	if _, err := envelopeCodec.marshal(struct{}{}); err == nil {
 		t.Fatal("marshalling a non-message succeeded")
 	}
-	if err := (codec{}).unmarshal(nil, struct{}{}); err == nil {
+	if err := envelopeCodec.unmarshal(nil, struct{}{}); err == nil {
 		t.Fatal("unmarshalling into a non-message succeeded")
 	}
 }
@@ -178,7 +178,7 @@ func BenchmarkCodec(b *testing.B) {
 					if buf, err = appendMessage(buf[:0], tc.msg); err != nil {
 						b.Fatal(err)
 					}
-					if err := (codec{}).unmarshal(encoded, tc.out); err != nil {
+					if err := envelopeCodec.unmarshal(encoded, tc.out); err != nil {
 						b.Fatal(err)
 					}
 				}

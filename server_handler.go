@@ -23,7 +23,7 @@ func (s *Server) runUnary(cl *serverCall, unmarshal func(interface{}) error) (in
 }
 
 // decodeRequestOf decodes the request of cl into v with c.
-func decodeRequestOf(c codec, cl *serverCall, v interface{}) error {
+func decodeRequestOf(c *codec, cl *serverCall, v interface{}) error {
 	if err := c.unmarshal(cl.env.payload, v); err != nil {
 		return status.Errorf(codes.InvalidArgument, "ttrpc: error unmarshalling payload: %v", err)
 	}

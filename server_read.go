@@ -84,10 +84,11 @@ func (sc *serverConn) openStreamID(id uint32) bool {
 		sc.lastStreamID = id
 		return true
 	}
-	st := status.New(codes.InvalidArgument, "StreamID cannot be re-used and must increment")
+	msg := "StreamID cannot be re-used and must increment"
 	if id%2 == 0 {
-		st = status.New(codes.InvalidArgument, "StreamID must be odd for client initiated streams")
+		msg = "StreamID must be odd for client initiated streams"
 	}
+	st := status.New(codes.InvalidArgument, msg)
 	if cl := sc.lookupCall(id); cl != nil && sc.failCall(cl, st) {
 		return false
 	}
@@ -136,10 +137,11 @@ func (sc *serverConn) onData(h frameHeader, data *[]byte) {
 // unknownStreamStatus is the answer to a data frame on a stream id that was
 // never opened, in containerd's words.
 func unknownStreamStatus(id uint32) *status.Status {
+	msg := "StreamID is no longer active"
 	if id%2 == 0 {
-		return status.New(codes.InvalidArgument, "StreamID must be odd for client initiated streams")
+		msg = "StreamID must be odd for client initiated streams"
 	}
-	return status.New(codes.InvalidArgument, "StreamID is no longer active")
+	return status.New(codes.InvalidArgument, msg)
 }
 
 // onOversized answers a frame whose data was over the limit and dropped.

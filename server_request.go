@@ -175,11 +175,11 @@ func (sc *serverConn) sendResponse(id uint32, stats *callStats, msg interface{},
 	if st != nil && st.Code() == codes.OK {
 		st = nil
 	}
-	msg, err := sc.server.config.codec.prepare(msg)
-	if err != nil {
-		return sc.sendResponse(id, stats, nil, status.Newf(codes.Internal, "ttrpc: error marshaling payload: %v", err))
+	prepared, err := sc.server.config.codec.prepare(msg)
+	var data *[]byte
+	if err == nil {
+		data, err = encodeResponse(st, prepared)
 	}
-	data, err := encodeResponse(st, msg)
 	switch {
 	case err != nil && msg != nil:
 		st = status.Newf(codes.Internal, "ttrpc: error marshaling payload: %v", err)

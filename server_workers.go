@@ -141,7 +141,7 @@ func (sc *serverConn) dispatch(cl *serverCall) {
 func (sc *serverConn) work(w *worker, cl *serverCall) {
 	defer sc.handlers.Done()
 	var current *serverCall
-	unmarshal := func(v interface{}) error { return decodeRequestOf(sc.server.config.codec, current, v) }
+	unmarshal := func(v interface{}) error { return decodeRequestOf(&sc.server.config.codec, current, v) }
 	for cl != nil {
 		current = cl
 		sc.runCall(cl, unmarshal)
