@@ -17,11 +17,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	// The suites' modules, so that go.mod and go.sum hold their versions
-	// and sums (go mod download then needs nothing else).
-	_ "github.com/containerd/nri/pkg/api"
-	_ "github.com/containerd/otelttrpc"
 )
 
 // suites are the consumers whose tests run genuine and swapped, at the
