@@ -5,6 +5,7 @@ package interop
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 
@@ -50,7 +51,10 @@ func TestErrorTextsMatchContainerd(t *testing.T) {
 		{"ErrClosed", ttrpc.ErrClosed, cttrpc.ErrClosed},
 		{"ErrServerClosed", ttrpc.ErrServerClosed, cttrpc.ErrServerClosed},
 		{"ErrStreamClosed", ttrpc.ErrStreamClosed, cttrpc.ErrStreamClosed},
-		{"ErrStreamFull", ttrpc.ErrStreamFull, cttrpc.ErrStreamFull},
+		// containerd's ttrpc has ErrStreamFull since v1.2.9; the v1.2.8 run
+		// of this suite (go.v1.2.8.mod) cannot name it, so its text is
+		// written out.
+		{"ErrStreamFull", ttrpc.ErrStreamFull, errors.New("ttrpc: stream buffer full")},
 		{"OversizedMessageError", ttrpc.OversizedMessageError(4<<20 + 1), cttrpc.OversizedMessageError(4<<20 + 1)},
 		{"two handshakers", ourHandshakers, theirHandshakers},
 		{"two unchained interceptors", ourInterceptors, theirInterceptors},
