@@ -7,6 +7,8 @@
 #       ./cmd/protoc-gen-go-ttrpc/internal/testprotos/generate.sh
 #   - the interop module's stubs (ours and containerd's): ./interop/generate.sh
 #   - the benchmark module's messages: ./bench/generate.sh
+#   - ttrpcurl's descriptor sets (its tests' and containerd's shim API):
+#       ./cmd/ttrpcurl/testdata/generate.sh
 # On a fresh Debian machine it installs protoc and the well-known .proto
 # files with apt-get (as root, or through sudo); protoc-gen-go is built at the
 # version in go.mod. The checked-in code was made with Debian bookworm's
@@ -56,6 +58,7 @@ before=$(fingerprint)
 ./cmd/protoc-gen-go-ttrpc/internal/testprotos/generate.sh
 ./interop/generate.sh
 ./bench/generate.sh
+./cmd/ttrpcurl/testdata/generate.sh
 if [ "$(fingerprint)" != "$before" ]; then
   echo "FAIL: regenerating changed the checked-in code; run scripts/check-generated.sh and commit the result:"
   git status --short
