@@ -75,6 +75,7 @@ type dialConfig struct {
 	backoffMin, backoffMax time.Duration
 	connections            int
 	policy                 PoolPolicy
+	waitForConn            bool // WithWaitForConnection
 	onConnectionLost       func(error)
 	now                    func() time.Time // the clock; tests replace it
 	random                 func() float64   // in [0, 1); tests replace it
@@ -162,8 +163,8 @@ func (d *dialSource) get(ctx context.Context) (*clientConn, error) {
 				return cc, nil
 			case ctx.Err() != nil:
 				return nil, contextError(ctx.Err())
-			case d.hasConn() || errors.Is(err, ErrClosed):
-				continue // use another open connection, or report the close
+			case d.hasConn() || errors.Is(err, ErrClosed) || d.config.dial.waitForConn:
+				continue // use another open connection, report the close, or wait
 			}
 			return nil, closedError(fmt.Errorf("dial: %w", err))
 		}
@@ -180,9 +181,44 @@ func (d *dialSource) get(ctx context.Context) (*clientConn, error) {
 				return nil, contextError(ctx.Err())
 			}
 		}
-		err := d.lastErr
+		err, retryAt := d.lastErr, d.retryAtLocked()
 		d.mu.Unlock()
-		return nil, closedError(fmt.Errorf("dial: backing off after %w", err))
+		if !d.config.dial.waitForConn {
+			return nil, closedError(fmt.Errorf("dial: backing off after %w", err))
+		}
+		if err := d.waitBackoff(ctx, retryAt, err); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retryAtLocked returns the earliest time an empty slot may dial again.
+func (d *dialSource) retryAtLocked() time.Time {
+	var first time.Time
+	for i := range d.slots {
+		s := &d.slots[i]
+		if s.conn == nil && (first.IsZero() || s.retryAt.Before(first)) {
+			first = s.retryAt
+		}
+	}
+	return first
+}
+
+// waitBackoff waits, for a client with WithWaitForConnection, until
+// retryAt, or until ctx ends (an error naming the last dial error) or the
+// client closes (ErrClosed).
+func (d *dialSource) waitBackoff(ctx context.Context, retryAt time.Time, lastErr error) error {
+	// At least a millisecond: a slot whose connection has just died is
+	// emptied by the connection's receiver, soon.
+	timer := time.NewTimer(max(retryAt.Sub(d.config.dial.now()), time.Millisecond))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-d.closeCtx.Done():
+		return ErrClosed
+	case <-ctx.Done():
+		return waitContextError(ctx.Err(), lastErr)
 	}
 }
 

@@ -221,3 +221,18 @@ func WithOnConnectionLost(lost func(error)) ClientOpts {
 		}
 	}
 }
+
+// WithWaitForConnection makes the calls and streams of a client made by
+// NewClientWithDialer wait for a connection while the server is down,
+// instead of failing at once: a call that finds no connection dials, and
+// when that fails, waits out the backoff (WithDialBackoff) and dials again,
+// until a dial succeeds, the client closes (ErrClosed) or the call's
+// context ends. The context's error then says how the last dial failed.
+// This is what a client of a VM's agent needs while the VM boots; to keep
+// trying for 30 s, give the call a context with a 30 s timeout. Default:
+// off (a call made while the client backs off fails at once).
+func WithWaitForConnection() ClientOpts {
+	return func(c *Client) {
+		c.config.dial.waitForConn = true
+	}
+}

@@ -96,6 +96,16 @@ func contextError(err error) error {
 	return &statusCauseError{status: status.FromContextError(err), cause: err}
 }
 
+// waitContextError is the error of a call whose context ended while it
+// waited for a connection (WithWaitForConnection): CANCELED or
+// DEADLINE_EXCEEDED as with contextError, with the last dial error in the
+// message.
+func waitContextError(err, lastErr error) error {
+	st := status.FromContextError(err)
+	msg := fmt.Sprintf("%s while waiting for a connection (last dial error: %v)", st.Message(), lastErr)
+	return &statusCauseError{status: status.New(st.Code(), msg), cause: err}
+}
+
 // statusCauseError is a status error that also unwraps to its cause.
 type statusCauseError struct {
 	status *status.Status
