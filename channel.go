@@ -103,6 +103,7 @@ func asFrameTooLarge(err error) *frameTooLargeError {
 // not be called concurrently with itself, nor send/flush with each other: a
 // connection has one reader goroutine and one writer goroutine.
 type channel struct {
+	_ noCompare
 	// reader side, owned by the reader goroutine
 	br      *readBuffer
 	rhdr    [frameHeaderLength]byte

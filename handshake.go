@@ -32,19 +32,13 @@ func noHandshake(_ context.Context, conn net.Conn) (net.Conn, interface{}, error
 	return conn, nil, nil
 }
 
-type handshakeInfoKey struct{}
-
 // HandshakeInfo returns, in a handler, what the server's Handshaker returned
 // for the connection the call arrived on (for UnixCredentialsFunc, the peer's
 // *unix.Ucred). It reports false when the handshake returned nil.
 func HandshakeInfo(ctx context.Context) (interface{}, bool) {
-	info := ctx.Value(handshakeInfoKey{})
-	return info, info != nil
-}
-
-func withHandshakeInfo(ctx context.Context, info interface{}) context.Context {
-	if info == nil {
-		return ctx
+	p, _ := ctx.Value(connPeerKey{}).(*connPeer)
+	if p == nil || p.info == nil {
+		return nil, false
 	}
-	return context.WithValue(ctx, handshakeInfoKey{}, info)
+	return p.info, true
 }

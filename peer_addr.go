@@ -8,7 +8,17 @@ import (
 	"net"
 )
 
-type peerAddrKey struct{}
+// connPeerKey is the context key of a server connection's connPeer.
+type connPeerKey struct{}
+
+// connPeer is what a server connection's context says about its peer, for
+// HandshakeInfo and PeerAddr: one value, set once after the handshake and
+// never changed.
+type connPeer struct {
+	_    noCompare
+	info interface{} // what the Handshaker returned
+	conn net.Conn    // the connection the Handshaker returned
+}
 
 // PeerAddr returns, in a handler, the remote address of the connection the
 // call arrived on (after the server's Handshaker): a *VsockAddr on vsock (see
@@ -16,15 +26,15 @@ type peerAddrKey struct{}
 // peer is better known by PeerCredentials, on Linux). It reports false when
 // the connection has no remote address.
 func PeerAddr(ctx context.Context) (net.Addr, bool) {
-	addr, ok := ctx.Value(peerAddrKey{}).(net.Addr)
-	return addr, ok
+	p, _ := ctx.Value(connPeerKey{}).(*connPeer)
+	if p == nil {
+		return nil, false
+	}
+	addr := p.conn.RemoteAddr()
+	return addr, addr != nil
 }
 
-// withPeerAddr records the remote address of conn for PeerAddr.
-func withPeerAddr(ctx context.Context, conn net.Conn) context.Context {
-	addr := conn.RemoteAddr()
-	if addr == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, peerAddrKey{}, addr)
+// withConnPeer records what HandshakeInfo and PeerAddr read.
+func withConnPeer(ctx context.Context, info interface{}, conn net.Conn) context.Context {
+	return context.WithValue(ctx, connPeerKey{}, &connPeer{info: info, conn: conn})
 }

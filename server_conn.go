@@ -128,7 +128,7 @@ func (sc *serverConn) serve() {
 	}
 	reportConn(sc.server.config.stats, ServerSide, conn, false, nil)
 	sc.reported.Store(true)
-	sc.ctx = withPeerAddr(withHandshakeInfo(sc.ctx, info), conn)
+	sc.ctx = withConnPeer(sc.ctx, info, conn)
 	sc.watchCancel()
 	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
 	sc.out.ch = sc.channel

@@ -13,6 +13,7 @@ import (
 // SendMsg may be called concurrently with RecvMsg, but neither concurrently
 // with itself.
 type serverStream struct {
+	_               noCompare
 	conn            *serverConn
 	call            *serverCall
 	ctx             context.Context // the handler's context

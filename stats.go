@@ -83,6 +83,7 @@ type StatsHandler interface {
 // callStats accumulates the figures of one call for its StatsHandler. A nil
 // *callStats (no handler) records nothing, so the hot path pays a nil check.
 type callStats struct {
+	_        noCompare
 	handler  StatsHandler
 	info     CallStats
 	start    time.Time
@@ -173,6 +174,7 @@ type ServerCounts struct {
 // inFlightCounts counts calls and streams in flight; safe for concurrent
 // use.
 type inFlightCounts struct {
+	_              noCompare
 	calls, streams atomic.Int64
 }
 

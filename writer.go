@@ -12,6 +12,7 @@ import (
 // outFrame is one frame waiting in a connection's send queue. Its data is a
 // pooled buffer that the writer goroutine releases once written.
 type outFrame struct {
+	_        noCompare
 	streamID uint32
 	typ      frameType
 	flags    uint8
@@ -115,6 +116,7 @@ type frameSink interface {
 // Order is kept: a frame is written directly only when every frame queued
 // before it (by any goroutine) has been written.
 type sharedChannel struct {
+	_  noCompare
 	ch *channel
 	// mu is held for each write and flush of ch, by the writer goroutine and
 	// by direct writers.
