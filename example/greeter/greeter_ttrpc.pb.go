@@ -9,6 +9,8 @@ package greeter
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // GreeterService is the server API of service featherrpc.example.v1.Greeter.
@@ -25,6 +27,32 @@ type GreeterService interface {
 	GreetAll(context.Context, Greeter_GreetAllServer) (*GreetReply, error)
 	// Chat answers each greeting as it arrives: a bidirectional stream.
 	Chat(context.Context, Greeter_ChatServer) error
+}
+
+// UnimplementedGreeterService implements GreeterService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.example.v1.Greeter; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedGreeterService struct{}
+
+// Greet answers UNIMPLEMENTED.
+func (UnimplementedGreeterService) Greet(context.Context, *GreetRequest) (*GreetReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Greet not implemented")
+}
+
+// GreetMany answers UNIMPLEMENTED.
+func (UnimplementedGreeterService) GreetMany(context.Context, *GreetManyRequest, Greeter_GreetManyServer) error {
+	return status.Error(codes.Unimplemented, "method GreetMany not implemented")
+}
+
+// GreetAll answers UNIMPLEMENTED.
+func (UnimplementedGreeterService) GreetAll(context.Context, Greeter_GreetAllServer) (*GreetReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method GreetAll not implemented")
+}
+
+// Chat answers UNIMPLEMENTED.
+func (UnimplementedGreeterService) Chat(context.Context, Greeter_ChatServer) error {
+	return status.Error(codes.Unimplemented, "method Chat not implemented")
 }
 
 // RegisterGreeterService registers svc with srv as service featherrpc.example.v1.Greeter.

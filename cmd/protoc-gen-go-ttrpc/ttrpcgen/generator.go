@@ -65,6 +65,7 @@ func generateFile(gen *protogen.Plugin, file *protogen.File, prefix string) erro
 	for _, s := range file.Services {
 		svc := newService(s, prefix)
 		genServerInterface(g, svc)
+		genUnimplemented(g, svc)
 		genRegister(g, svc)
 		for _, m := range svc.streamingMethods() {
 			genStream(g, svc, m, serverSide)

@@ -70,7 +70,7 @@ func checkMethodNames(file *protogen.File, s *protogen.Service) error {
 // declaredNames lists the package-level names the generated code of s
 // declares.
 func (s *service) declaredNames() []string {
-	names := []string{s.serverName(), s.registerName(), s.newClientName(), s.clientImpl()}
+	names := []string{s.serverName(), s.unimplementedName(), s.registerName(), s.newClientName(), s.clientImpl()}
 	if s.streaming {
 		names = append(names, s.clientName())
 	}

@@ -9,7 +9,9 @@ package ourstubs
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
 	testpb "github.com/featherrpc/ttrpc/interop/internal/testpb"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // InteropService is the server API of service featherrpc.interop.v1.Interop.
@@ -23,6 +25,32 @@ type InteropService interface {
 	Generate(context.Context, *testpb.Echo, Interop_GenerateServer) error
 	// Bidi streaming: the handler echoes every message.
 	Chat(context.Context, Interop_ChatServer) error
+}
+
+// UnimplementedInteropService implements InteropService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.interop.v1.Interop; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedInteropService struct{}
+
+// Unary answers UNIMPLEMENTED.
+func (UnimplementedInteropService) Unary(context.Context, *testpb.Echo) (*testpb.Echo, error) {
+	return nil, status.Error(codes.Unimplemented, "method Unary not implemented")
+}
+
+// Collect answers UNIMPLEMENTED.
+func (UnimplementedInteropService) Collect(context.Context, Interop_CollectServer) (*testpb.Echo, error) {
+	return nil, status.Error(codes.Unimplemented, "method Collect not implemented")
+}
+
+// Generate answers UNIMPLEMENTED.
+func (UnimplementedInteropService) Generate(context.Context, *testpb.Echo, Interop_GenerateServer) error {
+	return status.Error(codes.Unimplemented, "method Generate not implemented")
+}
+
+// Chat answers UNIMPLEMENTED.
+func (UnimplementedInteropService) Chat(context.Context, Interop_ChatServer) error {
+	return status.Error(codes.Unimplemented, "method Chat not implemented")
 }
 
 // RegisterInteropService registers svc with srv as service featherrpc.interop.v1.Interop.

@@ -9,12 +9,30 @@ package editions
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // PingerService is the server API of service featherrpc.testprotos.editions.Pinger.
 type PingerService interface {
 	Ping(context.Context, *Ping) (*Ping, error)
 	PingStream(context.Context, Pinger_PingStreamServer) error
+}
+
+// UnimplementedPingerService implements PingerService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.editions.Pinger; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedPingerService struct{}
+
+// Ping answers UNIMPLEMENTED.
+func (UnimplementedPingerService) Ping(context.Context, *Ping) (*Ping, error) {
+	return nil, status.Error(codes.Unimplemented, "method Ping not implemented")
+}
+
+// PingStream answers UNIMPLEMENTED.
+func (UnimplementedPingerService) PingStream(context.Context, Pinger_PingStreamServer) error {
+	return status.Error(codes.Unimplemented, "method ping_stream not implemented")
 }
 
 // RegisterPingerService registers svc with srv as service featherrpc.testprotos.editions.Pinger.

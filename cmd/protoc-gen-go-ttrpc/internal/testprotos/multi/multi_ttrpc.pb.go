@@ -10,6 +10,8 @@ import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
 	types "github.com/featherrpc/ttrpc/cmd/protoc-gen-go-ttrpc/internal/testprotos/multi/types"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
@@ -19,6 +21,22 @@ import (
 type StoreService interface {
 	Put(context.Context, *types.Item) (*emptypb.Empty, error)
 	Get(context.Context, *Key) (*types.Item, error)
+}
+
+// UnimplementedStoreService implements StoreService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.multi.Store; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedStoreService struct{}
+
+// Put answers UNIMPLEMENTED.
+func (UnimplementedStoreService) Put(context.Context, *types.Item) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method Put not implemented")
+}
+
+// Get answers UNIMPLEMENTED.
+func (UnimplementedStoreService) Get(context.Context, *Key) (*types.Item, error) {
+	return nil, status.Error(codes.Unimplemented, "method Get not implemented")
 }
 
 // RegisterStoreService registers svc with srv as service featherrpc.testprotos.multi.Store.
@@ -75,6 +93,17 @@ func (c *storeClient) Get(ctx context.Context, req *Key) (*types.Item, error) {
 // Feed streams the items of a Store.
 type FeedService interface {
 	List(context.Context, *emptypb.Empty, Feed_ListServer) error
+}
+
+// UnimplementedFeedService implements FeedService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.multi.Feed; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedFeedService struct{}
+
+// List answers UNIMPLEMENTED.
+func (UnimplementedFeedService) List(context.Context, *emptypb.Empty, Feed_ListServer) error {
+	return status.Error(codes.Unimplemented, "method List not implemented")
 }
 
 // RegisterFeedService registers svc with srv as service featherrpc.testprotos.multi.Feed.
@@ -164,6 +193,17 @@ func (x *feedListClient) Recv() (*types.Item, error) {
 // Deprecated: Do not use.
 type LegacyService interface {
 	Ping(context.Context, *emptypb.Empty) (*emptypb.Empty, error)
+}
+
+// UnimplementedLegacyService implements LegacyService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.multi.Legacy; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedLegacyService struct{}
+
+// Ping answers UNIMPLEMENTED.
+func (UnimplementedLegacyService) Ping(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method Ping not implemented")
 }
 
 // RegisterLegacyService registers svc with srv as service featherrpc.testprotos.multi.Legacy.

@@ -9,6 +9,8 @@ package prefix
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // TTRPCGreeterService is the server API of service featherrpc.testprotos.prefix.Greeter.
@@ -23,6 +25,32 @@ type TTRPCGreeterService interface {
 	Upload(context.Context, TTRPCGreeter_UploadServer) (*Hello, error)
 	// Chat answers every greeting.
 	Chat(context.Context, TTRPCGreeter_ChatServer) error
+}
+
+// UnimplementedTTRPCGreeterService implements TTRPCGreeterService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.prefix.Greeter; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedTTRPCGreeterService struct{}
+
+// Greet answers UNIMPLEMENTED.
+func (UnimplementedTTRPCGreeterService) Greet(context.Context, *Hello) (*Hello, error) {
+	return nil, status.Error(codes.Unimplemented, "method Greet not implemented")
+}
+
+// Watch answers UNIMPLEMENTED.
+func (UnimplementedTTRPCGreeterService) Watch(context.Context, *Hello, TTRPCGreeter_WatchServer) error {
+	return status.Error(codes.Unimplemented, "method Watch not implemented")
+}
+
+// Upload answers UNIMPLEMENTED.
+func (UnimplementedTTRPCGreeterService) Upload(context.Context, TTRPCGreeter_UploadServer) (*Hello, error) {
+	return nil, status.Error(codes.Unimplemented, "method Upload not implemented")
+}
+
+// Chat answers UNIMPLEMENTED.
+func (UnimplementedTTRPCGreeterService) Chat(context.Context, TTRPCGreeter_ChatServer) error {
+	return status.Error(codes.Unimplemented, "method Chat not implemented")
 }
 
 // RegisterTTRPCGreeterService registers svc with srv as service featherrpc.testprotos.prefix.Greeter.

@@ -9,6 +9,8 @@ package streams
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // StreamerService is the server API of service featherrpc.testprotos.streams.Streamer.
@@ -23,6 +25,32 @@ type StreamerService interface {
 	Sum(context.Context, Streamer_SumServer) (*Total, error)
 	// echo_stream answers every message as it arrives.
 	EchoStream(context.Context, Streamer_EchoStreamServer) error
+}
+
+// UnimplementedStreamerService implements StreamerService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.streams.Streamer; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedStreamerService struct{}
+
+// Echo answers UNIMPLEMENTED.
+func (UnimplementedStreamerService) Echo(context.Context, *Message) (*Message, error) {
+	return nil, status.Error(codes.Unimplemented, "method Echo not implemented")
+}
+
+// Count answers UNIMPLEMENTED.
+func (UnimplementedStreamerService) Count(context.Context, *CountRequest, Streamer_CountServer) error {
+	return status.Error(codes.Unimplemented, "method Count not implemented")
+}
+
+// Sum answers UNIMPLEMENTED.
+func (UnimplementedStreamerService) Sum(context.Context, Streamer_SumServer) (*Total, error) {
+	return nil, status.Error(codes.Unimplemented, "method Sum not implemented")
+}
+
+// EchoStream answers UNIMPLEMENTED.
+func (UnimplementedStreamerService) EchoStream(context.Context, Streamer_EchoStreamServer) error {
+	return status.Error(codes.Unimplemented, "method echo_stream not implemented")
 }
 
 // RegisterStreamerService registers svc with srv as service featherrpc.testprotos.streams.Streamer.

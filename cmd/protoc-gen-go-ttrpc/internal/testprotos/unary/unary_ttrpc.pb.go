@@ -9,6 +9,8 @@ package unary
 import (
 	context "context"
 	ttrpc "github.com/featherrpc/ttrpc"
+	codes "github.com/featherrpc/ttrpc/codes"
+	status "github.com/featherrpc/ttrpc/status"
 )
 
 // CounterService is the API of service featherrpc.testprotos.unary.Counter: servers implement it, and NewCounterClient returns a client that implements it.
@@ -24,6 +26,27 @@ type CounterService interface {
 	//
 	// Deprecated: Do not use.
 	Reset(context.Context, *ResetRequest) (*CounterValue, error)
+}
+
+// UnimplementedCounterService implements CounterService: every method answers
+// status code UNIMPLEMENTED. Embed it in an implementation so that the
+// implementation still compiles when methods are added to service
+// featherrpc.testprotos.unary.Counter; they answer UNIMPLEMENTED until it implements them.
+type UnimplementedCounterService struct{}
+
+// Add answers UNIMPLEMENTED.
+func (UnimplementedCounterService) Add(context.Context, *AddRequest) (*CounterValue, error) {
+	return nil, status.Error(codes.Unimplemented, "method Add not implemented")
+}
+
+// GetStatus answers UNIMPLEMENTED.
+func (UnimplementedCounterService) GetStatus(context.Context, *StatusRequest) (*Status, error) {
+	return nil, status.Error(codes.Unimplemented, "method get_status not implemented")
+}
+
+// Reset answers UNIMPLEMENTED.
+func (UnimplementedCounterService) Reset(context.Context, *ResetRequest) (*CounterValue, error) {
+	return nil, status.Error(codes.Unimplemented, "method Reset not implemented")
 }
 
 // RegisterCounterService registers svc with srv as service featherrpc.testprotos.unary.Counter.
