@@ -146,8 +146,9 @@ type optionTwiceError struct{ text string }
 func (e *optionTwiceError) Error() string        { return e.text }
 func (e *optionTwiceError) Is(target error) bool { return target == errOptionTwice }
 
-// errBadOption is returned by NewServer for an option value out of range.
-var errBadOption = errors.New("ttrpc: invalid option")
+// errNilListener is returned by Serve when it is given no listener (as
+// when the error of a failed net.Listen was ignored).
+var errNilListener = errors.New("ttrpc: Serve called with a nil listener")
 
 // errContextDone is an internal signal: a frame was not sent because the
 // sender's context ended first.

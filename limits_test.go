@@ -57,14 +57,22 @@ func TestClientSmallerLimitThanServer(t *testing.T) {
 	mustEcho(t, c)
 }
 
-func TestServerRejectsMessageLimitOverHardCap(t *testing.T) {
-	if _, err := NewServer(WithServerMaxMessageSize(frameLengthHardMax+1, 0)); !errors.Is(err, errBadOption) {
-		t.Fatalf("NewServer with a 16 MiB+1 limit = %v, want errBadOption", err)
+// Both sides resolve a message size limit by one rule: <= 0 is the
+// default, above the 16 MiB hard cap is the cap.
+func TestMessageSizeLimitsResolveAlike(t *testing.T) {
+	s, err := NewServer(WithServerMaxMessageSize(frameLengthHardMax+1, -1))
+	if err != nil {
+		t.Fatalf("NewServer with a 16 MiB+1 limit = %v, want it capped", err)
 	}
 	c := &Client{config: defaultClientConfig()}
-	WithClientMaxMessageSize(frameLengthHardMax*2, -1)(c)
-	if c.config.maxRecv != frameLengthHardMax || c.config.maxSend != frameLengthMax {
-		t.Fatalf("client limits = %d/%d, want capped at %d and default %d", c.config.maxRecv, c.config.maxSend, frameLengthHardMax, frameLengthMax)
+	WithClientMaxMessageSize(frameLengthHardMax+1, -1)(c)
+	for side, got := range map[string][2]int{
+		"server": {s.config.maxRecv, s.config.maxSend},
+		"client": {c.config.maxRecv, c.config.maxSend},
+	} {
+		if got != [2]int{frameLengthHardMax, frameLengthMax} {
+			t.Errorf("%s limits = %d/%d, want capped at %d and default %d", side, got[0], got[1], frameLengthHardMax, frameLengthMax)
+		}
 	}
 }
 

@@ -97,8 +97,13 @@ func (s *Server) RegisterService(name string, desc *ServiceDesc) {
 // Serve accepts connections on l and serves them until Shutdown or Close,
 // then returns ErrServerClosed. Temporary accept errors are retried with a
 // backoff; any other accept error is returned. Handlers run under contexts
-// derived from ctx.
+// derived from ctx. Serve closes l when it returns, as containerd's ttrpc
+// does, also when the server had stopped before Serve began (it then
+// returns ErrServerClosed at once). A nil l is an error.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if l == nil {
+		return errNilListener
+	}
 	if !s.addListener(l) {
 		return ErrServerClosed
 	}
@@ -237,20 +242,26 @@ func (s *Server) sleep(d time.Duration) bool {
 	}
 }
 
+// addListener registers l with a serving server, so that Shutdown and
+// Close close it. On a stopped server it closes l and returns false: Close
+// may have run just before Serve.
 func (s *Server) addListener(l net.Listener) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != serverServing {
+		l.Close()
 		return false
 	}
 	s.listeners[l] = struct{}{}
 	return true
 }
 
+// removeListener forgets l and closes it, when Serve returns.
 func (s *Server) removeListener(l net.Listener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.listeners, l)
+	l.Close()
 }
 
 func (s *Server) addConn(sc *serverConn) bool {

@@ -48,9 +48,14 @@ func (s *Server) runStream(cl *serverCall, ss *serverStream) (interface{}, *stat
 
 // run calls a handler and returns its response, or the status of its
 // failure (nil means OK). A panicking handler fails only its own call, with
-// INTERNAL, and the panic is logged.
+// INTERNAL, and the panic is logged; with WithServerPanicRecovery(false)
+// the deferred function does not call recover, so the panic goes on and
+// crashes the process.
 func (s *Server) run(cl *serverCall, handler func() (interface{}, error)) (resp interface{}, st *status.Status) {
 	defer func() {
+		if s.config.noRecover {
+			return
+		}
 		if r := recover(); r != nil {
 			full := cl.fullMethod()
 			s.config.logger.Error("ttrpc: handler panicked", "method", full, "panic", r, "stack", string(debug.Stack()))

@@ -26,6 +26,7 @@ type serverConfig struct {
 	maxRequests       int           // calls and streams in flight per connection
 	handshakeTimeout  time.Duration // 0: none
 	codec             codec         // set by WithServerProtoCodec
+	noRecover         bool          // set by WithServerPanicRecovery(false)
 }
 
 // Defaults of the server's limits.
@@ -167,14 +168,12 @@ func (c *serverConfig) streamInterceptorChain() (StreamServerInterceptor, bool) 
 // and sends, in bytes of frame data. A larger request is discarded and
 // answered with RESOURCE_EXHAUSTED (the connection goes on); a larger
 // response is replaced by a RESOURCE_EXHAUSTED status. Values <= 0 keep the
-// default; a value above the protocol's hard cap of 16 MiB makes NewServer
-// fail. Peers other than this library refuse messages over 4 MiB. Default:
-// 4 MiB both.
+// default; values above the protocol's hard cap of 16 MiB are capped at
+// 16 MiB, the same rule as WithClientMaxMessageSize (whose NewClient cannot
+// fail). Peers other than this library refuse messages over 4 MiB.
+// Default: 4 MiB both.
 func WithServerMaxMessageSize(recv, send int) ServerOpt {
 	return func(c *serverConfig) error {
-		if recv > frameLengthHardMax || send > frameLengthHardMax {
-			return fmt.Errorf("%w: message size limit over %d bytes", errBadOption, frameLengthHardMax)
-		}
 		c.maxRecv = messageSizeLimit(recv)
 		c.maxSend = messageSizeLimit(send)
 		return nil
@@ -217,6 +216,19 @@ func WithServerHandshakeTimeout(d time.Duration) ServerOpt {
 func WithServerStatsHandler(h StatsHandler) ServerOpt {
 	return func(c *serverConfig) error {
 		c.stats = h
+		return nil
+	}
+}
+
+// WithServerPanicRecovery sets whether the server recovers from a panic in a
+// handler or interceptor. With recovery, the panic is logged at error level
+// and fails only its own call, with INTERNAL; the server and the connection
+// go on. WithServerPanicRecovery(false) lets the panic crash the process, as
+// in containerd's ttrpc, for programs that rely on that to be restarted
+// (a shim under a supervisor, say). Default: true.
+func WithServerPanicRecovery(enabled bool) ServerOpt {
+	return func(c *serverConfig) error {
+		c.noRecover = !enabled
 		return nil
 	}
 }
