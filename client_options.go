@@ -109,11 +109,14 @@ func WithChainClientStreamInterceptor(interceptors ...ClientStreamInterceptor) C
 }
 
 // WithClientStreamBuffer sets the flow policy of the client's streams: a
-// stream buffers up to size messages that its reader has not taken, and up
-// to size more for at most wait; if its reader has not caught up by then
-// (or the second size messages fill), the stream fails with ErrStreamFull.
-// The connection never waits for a slow stream. Values <= 0 keep the
-// default. Default: 64 messages, 1 second.
+// stream buffers up to size messages that its reader has not taken freely;
+// past that, its reader must keep taking them, and when it takes none for
+// wait the stream fails with ErrStreamFull. There is no cap in messages
+// beyond that, but whatever the reader does a stream never buffers more
+// than 16 MiB: a reader that falls that far behind fails it at once. A
+// stream that failed so takes no more messages; its reader gets those it
+// had buffered, then ErrStreamFull. The connection never waits for a slow
+// stream. Values <= 0 keep the default. Default: 64 messages, 1 second.
 func WithClientStreamBuffer(size int, wait time.Duration) ClientOpts {
 	return func(c *Client) {
 		if size > 0 {

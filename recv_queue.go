@@ -20,13 +20,16 @@ import (
 //
 //   - A stream buffers up to size messages freely.
 //   - Past size, its reader must keep taking messages: if it takes none for
-//     wait, the stream fails with ErrStreamFull and its memory is freed. A
-//     stream nobody reads therefore costs nothing more than wait. (Progress
-//     is checked once per wait, so a reader that stops after taking a
-//     message fails between one and two waits after that message.)
+//     wait, the stream fails with ErrStreamFull. (Progress is checked once
+//     per wait, so a reader that stops after taking a message fails between
+//     one and two waits after that message.)
 //   - Whatever the reader does, a stream never buffers more than
 //     queueMemoryMax bytes: a reader that falls that far behind its sender
 //     fails the stream at once with ErrStreamFull.
+//   - A stream that failed with ErrStreamFull takes no more messages, but
+//     its reader still gets every message it had buffered, and then
+//     ErrStreamFull: nothing that arrived is lost without a word. Their
+//     memory goes as they are taken, or with the stream.
 const (
 	// defaultStreamBufferSize is the number of messages a stream buffers
 	// freely: enough to absorb a burst while its reader is briefly busy.
@@ -77,8 +80,9 @@ func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
 }
 
 // push appends a message (a pooled buffer, which the queue now owns). It
-// never waits. Over the memory bound it fails the queue and returns
-// ErrStreamFull; messages pushed after the end are dropped.
+// never waits. Over the memory bound it drops the message, fails the queue
+// as full and returns ErrStreamFull; messages pushed after the end are
+// dropped.
 func (q *recvQueue) push(msg *[]byte) error {
 	cost := len(*msg) + queuedMessageOverhead
 	q.mu.Lock()
@@ -169,7 +173,9 @@ func (q *recvQueue) end(err error) {
 	}
 }
 
-// fail ends the queue now with err, dropping the queued messages.
+// fail ends the queue now with err, dropping the queued messages; except
+// that a queue failing as full (err ErrStreamFull), or that has failed as
+// full, keeps them for its reader, who takes them before the error.
 func (q *recvQueue) fail(err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -177,17 +183,19 @@ func (q *recvQueue) fail(err error) {
 }
 
 func (q *recvQueue) failLocked(err error) {
-	if q.endErr != nil && q.queued() == 0 {
+	if q.endErr != nil && (q.queued() == 0 || q.endErr == ErrStreamFull) {
 		return
 	}
 	if q.endErr == nil {
 		q.endErr = err
 	}
-	for _, msg := range q.msgs[q.head:] {
-		releaseBuffer(msg)
+	if err != ErrStreamFull {
+		for _, msg := range q.msgs[q.head:] {
+			releaseBuffer(msg)
+		}
+		q.msgs, q.head = nil, 0
+		q.cost = 0
 	}
-	q.msgs, q.head = nil, 0
-	q.cost = 0
 	q.stopTimerLocked()
 	q.signal()
 }

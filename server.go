@@ -244,42 +244,49 @@ func (s *Server) sleep(d time.Duration) bool {
 
 // addListener registers l with a serving server, so that Shutdown and
 // Close close it. On a stopped server it closes l and returns false: Close
-// may have run just before Serve.
+// may have run just before Serve. (l is closed outside the lock, which
+// Close and Shutdown need.)
 func (s *Server) addListener(l net.Listener) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state != serverServing {
-		l.Close()
-		return false
+	serving := s.state == serverServing
+	if serving {
+		s.listeners[l] = struct{}{}
 	}
-	s.listeners[l] = struct{}{}
-	return true
+	s.mu.Unlock()
+	if !serving {
+		l.Close()
+	}
+	return serving
 }
 
 // removeListener forgets l and closes it, when Serve returns.
 func (s *Server) removeListener(l net.Listener) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.listeners, l)
+	s.mu.Unlock()
 	l.Close()
 }
 
+// addConn registers a connection with a serving server. It and the other
+// short critical sections here unlock without defer: each defer adds a
+// function to the minimal server, whose size is budgeted (bench's
+// TestBenchShort).
 func (s *Server) addConn(sc *serverConn) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state != serverServing {
-		return false
+	serving := s.state == serverServing
+	if serving {
+		s.conns[sc] = struct{}{}
 	}
-	s.conns[sc] = struct{}{}
-	return true
+	s.mu.Unlock()
+	return serving
 }
 
 // forgetConn removes a connection whose goroutines have all returned.
 func (s *Server) forgetConn(sc *serverConn) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.conns, sc)
 	s.checkGoneLocked()
+	s.mu.Unlock()
 }
 
 // isTemporary reports whether an accept error is worth retrying (too many

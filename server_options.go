@@ -137,11 +137,15 @@ func WithChainStreamServerInterceptor(interceptors ...StreamServerInterceptor) S
 }
 
 // WithServerStreamBuffer sets the flow policy of the server's streams: a
-// stream buffers up to size messages that its handler has not taken, and
-// up to size more for at most wait; if the handler has not caught up by then
-// (or the second size messages fill), its RecvMsg returns ErrStreamFull and
-// the client gets RESOURCE_EXHAUSTED. The connection never waits for a slow
-// stream. Values <= 0 keep the default. Default: 64 messages, 1 second.
+// stream buffers up to size messages that its handler has not taken
+// freely; past that, the handler must keep taking them, and when it takes
+// none for wait the stream fails with ErrStreamFull. There is no cap in
+// messages beyond that, but whatever the handler does a stream never
+// buffers more than 16 MiB: a handler that falls that far behind fails it
+// at once. The client then gets RESOURCE_EXHAUSTED, the handler's context
+// is cancelled, and its RecvMsg returns the messages it had buffered, then
+// ErrStreamFull. The connection never waits for a slow stream. Values <= 0
+// keep the default. Default: 64 messages, 1 second.
 func WithServerStreamBuffer(size int, wait time.Duration) ServerOpt {
 	return func(c *serverConfig) error {
 		if size > 0 {
