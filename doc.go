@@ -79,15 +79,16 @@
 //     connection go on. containerd's ttrpc crashes the process.
 //   - Streams have a flow policy. The protocol has no flow control, so the
 //     connection never waits for a stream's reader: each stream buffers the
-//     messages its reader has not taken yet, and a stream whose reader stops
-//     taking them (past the buffer's size, for longer than its wait) fails
-//     with [ErrStreamFull] instead of holding up the connection's other
-//     calls; on the server the handler's RecvMsg returns it and the client
-//     gets RESOURCE_EXHAUSTED. [WithClientStreamBuffer] and
-//     [WithServerStreamBuffer] set the size and the wait. containerd's ttrpc
-//     has a fixed buffer, and when it is full holds up the connection's
-//     reader, and so every call on the connection, for up to a second
-//     before it fails the stream.
+//     messages its reader has not taken yet, a number of them freely; past
+//     that, a reader that takes none for a while, or falls 16 MiB behind,
+//     fails the stream with [ErrStreamFull] instead of holding up the
+//     connection's other calls. The reader still gets the messages that
+//     were buffered, then the error; when a server's stream fails, the
+//     client gets RESOURCE_EXHAUSTED. [WithClientStreamBuffer] and
+//     [WithServerStreamBuffer] set the number and the wait. containerd's
+//     ttrpc has a fixed buffer, and when it is full holds up the
+//     connection's reader, and so every call on the connection, for up to
+//     a second before it fails the stream.
 //   - A handler's answer over the message size limit fails only its own
 //     call, with RESOURCE_EXHAUSTED; containerd's server closes the
 //     connection. A request over the limit is refused by the client before
