@@ -76,7 +76,8 @@
 //
 //   - A panic in a handler or an interceptor is recovered: it is logged and
 //     fails only its own call, with INTERNAL, and the server and the
-//     connection go on. containerd's ttrpc crashes the process.
+//     connection go on. containerd's ttrpc crashes the process, as this one
+//     does with [WithServerPanicRecovery](false).
 //   - Streams have a flow policy. The protocol has no flow control, so the
 //     connection never waits for a stream's reader: each stream buffers the
 //     messages its reader has not taken yet, a number of them freely; past
