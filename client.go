@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,14 +53,28 @@ type connSource interface {
 	close()
 	// conns returns the open connections.
 	conns() []*clientConn
+	// open counts the connections that are up: established and not ended.
+	open() int
 }
 
 // NewClient returns a client that calls over conn, and starts its sender and
 // receiver goroutines. The client owns conn from then on: Close closes it.
 // When the connection ends, for whatever reason, calls fail with ErrClosed
 // and the WithOnClose function runs.
+//
+// The options that only a dialing client uses (WithConnections,
+// WithPoolPolicy, WithDialBackoff, WithOnConnectionLost,
+// WithWaitForConnection) have no effect here, and NewClient logs a warning
+// naming them through the client's logger. It neither fails (its signature
+// is containerd's, without an error) nor panics: a panic would take down
+// a shim or an agent over an option that changes nothing, where the
+// warning shows the mistake in the log that is read anyway.
 func NewClient(conn net.Conn, opts ...ClientOpts) *Client {
 	c := newClient(opts)
+	if names := c.config.dial.options; len(names) > 0 {
+		c.config.logger.Warn("ttrpc: options of NewClientWithDialer have no effect on a client made by NewClient",
+			"options", strings.Join(names, ", "))
+	}
 	cc := newClientConn(conn, &c.config, func(*clientConn, error) { c.runOnClose() })
 	c.source = fixedSource{cc}
 	return c
@@ -91,11 +106,24 @@ func (f fixedSource) get(context.Context) (*clientConn, error) { return f.cc, ni
 func (f fixedSource) close()                                   { f.cc.close() }
 func (f fixedSource) conns() []*clientConn                     { return []*clientConn{f.cc} }
 
-// Counts returns the client's current figures: calls and streams in
-// flight. A call or stream leaves them only after its end has gone to the
-// StatsHandler, and a stream by the time RecvMsg returns its end.
+func (f fixedSource) open() int {
+	if isDone(f.cc.done) {
+		return 0
+	}
+	return 1
+}
+
+// Counts returns the client's current figures: open connections, and
+// calls and streams in flight. A call or stream leaves them only after its
+// end has gone to the StatsHandler, and a stream by the time RecvMsg
+// returns its end. A connection counts from when it is established (for
+// NewClient, from the start) until it ends (lost, or closed by Close).
 func (c *Client) Counts() ClientCounts {
-	return ClientCounts{Calls: int(c.counts.calls.Load()), Streams: int(c.counts.streams.Load())}
+	return ClientCounts{
+		Connections: c.source.open(),
+		Calls:       int(c.counts.calls.Load()),
+		Streams:     int(c.counts.streams.Load()),
+	}
 }
 
 // Call sends req to service.method and decodes the answer into resp. The

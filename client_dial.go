@@ -24,9 +24,11 @@ type Dialer func(ctx context.Context) (net.Conn, error)
 // exponential backoff with jitter, WithDialBackoff); a call made while it
 // backs off and no connection is open fails at once with an error that
 // wraps ErrClosed and the last dial error. A call whose context ends while
-// it waits for a dial returns the context's error. With
-// WithConnections(n) it keeps up to n connections and spreads calls and
-// streams over them (WithPoolPolicy).
+// it waits for a dial returns the context's error; with
+// WithWaitForConnection, calls wait for a connection instead, until their
+// own context ends. With WithConnections(n) it keeps up to n connections
+// and spreads calls and streams over them (WithPoolPolicy); each of the n
+// slots dials and backs off on its own (WithDialBackoff).
 //
 // Close closes every connection and stops all of it, then runs the
 // WithOnClose function; WithOnConnectionLost sets a function that runs each
@@ -79,6 +81,13 @@ type dialConfig struct {
 	onConnectionLost       func(error)
 	now                    func() time.Time // the clock; tests replace it
 	random                 func() float64   // in [0, 1); tests replace it
+	options                []string         // the names of the options given, for NewClient's warning
+}
+
+// given records that the option name, which only NewClientWithDialer
+// uses, was given.
+func (dc *dialConfig) given(name string) {
+	dc.options = append(dc.options, name)
 }
 
 func defaultDialConfig() dialConfig {
@@ -348,6 +357,19 @@ func (d *dialSource) close() {
 		cc.terminate(ErrClosed)
 	}
 	d.running.Wait()
+}
+
+// open counts the connections that are up.
+func (d *dialSource) open() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for i := range d.slots {
+		if cc := d.slots[i].conn; cc != nil && !isDone(cc.done) {
+			n++
+		}
+	}
+	return n
 }
 
 // conns returns the open connections.

@@ -41,8 +41,11 @@ func defaultClientConfig() clientConfig {
 
 // WithOnClose sets a function that runs once, after the client's connection
 // has closed (by Close or because the peer went away) and both of the
-// client's goroutines have exited. UserOnCloseWait waits for it to return.
-// Default: none.
+// client's goroutines have exited. For a client made by
+// NewClientWithDialer it runs only on Close, after every connection has
+// closed: a lost connection is dialed again, not the end of the client
+// (WithOnConnectionLost reports those). UserOnCloseWait waits for it to
+// return. Default: none.
 func WithOnClose(onClose func()) ClientOpts {
 	return func(c *Client) {
 		if onClose != nil {
@@ -172,10 +175,16 @@ func WithClientStatsHandler(h StatsHandler) ClientOpts {
 
 // WithDialBackoff sets the backoff between failed dials of a client made by
 // NewClientWithDialer: min after the first failure, doubling with each
-// failure in a row up to max, each spread by ±20% of jitter. Values <= 0
-// keep the default. Default: 50 ms to 5 s.
+// failure in a row up to max, each spread by ±20% of jitter. Backoff is per
+// pool slot: each of the WithConnections(n) slots dials and backs off on
+// its own, so against a dead server n calls in a row make a dial each, and
+// the calls after them fail at once (8 calls with WithConnections(4) make
+// 4 dials; with 1 connection, 1) until a slot's backoff ends. Values <= 0
+// keep the default. NewClient ignores it, with a warning. Default: 50 ms
+// to 5 s.
 func WithDialBackoff(min, max time.Duration) ClientOpts {
 	return func(c *Client) {
+		c.config.dial.given("WithDialBackoff")
 		if min > 0 {
 			c.config.dial.backoffMin = min
 		}
@@ -195,20 +204,24 @@ func maxDuration(a, b time.Duration) time.Duration {
 
 // WithConnections makes a client made by NewClientWithDialer keep up to n
 // connections, each with its own sender and receiver, and spread calls and
-// streams over them by the pool policy (WithPoolPolicy). Values < 1 keep the
-// default. Default: 1.
+// streams over them by the pool policy (WithPoolPolicy). Each connection
+// dials and backs off on its own (see WithDialBackoff). Values < 1 keep the
+// default. NewClient ignores it, with a warning. Default: 1.
 func WithConnections(n int) ClientOpts {
 	return func(c *Client) {
+		c.config.dial.given("WithConnections")
 		if n >= 1 {
 			c.config.dial.connections = n
 		}
 	}
 }
 
-// WithPoolPolicy sets how a client with several connections picks one for
-// each call or stream. Default: PoolLeastPending.
+// WithPoolPolicy sets how a client made by NewClientWithDialer with
+// several connections (WithConnections) picks one for each call or stream.
+// NewClient ignores it, with a warning. Default: PoolLeastPending.
 func WithPoolPolicy(p PoolPolicy) ClientOpts {
 	return func(c *Client) {
+		c.config.dial.given("WithPoolPolicy")
 		c.config.dial.policy = p
 	}
 }
@@ -216,9 +229,12 @@ func WithPoolPolicy(p PoolPolicy) ClientOpts {
 // WithOnConnectionLost sets a function that a client made by
 // NewClientWithDialer runs, on the lost connection's receiver goroutine,
 // each time one of its connections closes other than by Close, with the
-// cause. It must not block. Default: none.
+// cause. It must not block. NewClient ignores it, with a warning (its
+// client's one connection ends with the client: WithOnClose). Default:
+// none.
 func WithOnConnectionLost(lost func(error)) ClientOpts {
 	return func(c *Client) {
+		c.config.dial.given("WithOnConnectionLost")
 		if lost != nil {
 			c.config.dial.onConnectionLost = lost
 		}
@@ -232,10 +248,12 @@ func WithOnConnectionLost(lost func(error)) ClientOpts {
 // until a dial succeeds, the client closes (ErrClosed) or the call's
 // context ends. The context's error then says how the last dial failed.
 // This is what a client of a VM's agent needs while the VM boots; to keep
-// trying for 30 s, give the call a context with a 30 s timeout. Default:
-// off (a call made while the client backs off fails at once).
+// trying for 30 s, give the call a context with a 30 s timeout. This is
+// grpc's wait-for-ready. NewClient ignores it, with a warning. Default: off
+// (a call made while the client backs off fails at once).
 func WithWaitForConnection() ClientOpts {
 	return func(c *Client) {
+		c.config.dial.given("WithWaitForConnection")
 		c.config.dial.waitForConn = true
 	}
 }

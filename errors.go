@@ -26,11 +26,17 @@ var (
 	// ErrServerClosed is returned by Serve after Shutdown or Close.
 	ErrServerClosed = errors.New("ttrpc: server closed")
 
-	// ErrStreamClosed is returned when sending on a stream whose peer has
-	// finished it.
+	// ErrStreamClosed is returned by a stream used after its side of it has
+	// closed: by a client stream's SendMsg after CloseSend, and by a
+	// handler's SendMsg and RecvMsg once its stream has been answered
+	// early (it failed with ErrStreamFull, say) or its connection has gone.
+	// A client sending on a stream the server has finished gets io.EOF
+	// instead (RecvMsg says how it ended).
 	ErrStreamClosed = errors.New("ttrpc: stream closed")
 
-	// ErrStreamFull is returned when a stream's receive buffer stays full.
+	// ErrStreamFull is returned by RecvMsg, after the messages it had
+	// buffered, when a stream's reader fell too far behind
+	// (WithClientStreamBuffer, WithServerStreamBuffer).
 	ErrStreamFull = errors.New("ttrpc: stream buffer full")
 )
 

@@ -160,8 +160,12 @@ func reportConn(h StatsHandler, side Side, conn net.Conn, closed bool, err error
 
 // ClientCounts are a Client's current figures.
 type ClientCounts struct {
-	Calls   int // unary calls in flight
-	Streams int // streams open
+	// Connections counts the connections that are up: 1 or 0 for a client
+	// made by NewClient, up to WithConnections for one made by
+	// NewClientWithDialer.
+	Connections int
+	Calls       int // unary calls in flight
+	Streams     int // streams open
 }
 
 // ServerCounts are a Server's current figures.

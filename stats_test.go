@@ -130,7 +130,7 @@ func TestCountsReportCallsAndStreamsInFlight(t *testing.T) {
 	}
 	waitFor(t, func() bool {
 		sc, cc := s.Counts(), c.Counts()
-		return sc == ServerCounts{Connections: 1, Calls: 1, Streams: 1} && cc == ClientCounts{Calls: 1, Streams: 1}
+		return sc == ServerCounts{Connections: 1, Calls: 1, Streams: 1} && cc == ClientCounts{Connections: 1, Calls: 1, Streams: 1}
 	})
 	cs.CloseSend()
 	if err := cs.RecvMsg(&wrapperspb.BytesValue{}); err != io.EOF {
@@ -138,8 +138,11 @@ func TestCountsReportCallsAndStreamsInFlight(t *testing.T) {
 	}
 	cancel()
 	<-done
-	waitFor(t, func() bool { return c.Counts() == ClientCounts{} })
+	waitFor(t, func() bool { return c.Counts() == ClientCounts{Connections: 1} })
 	c.Close()
+	if got := c.Counts(); got != (ClientCounts{}) {
+		t.Fatalf("Counts after Close = %+v, want zero", got)
+	}
 	waitFor(t, func() bool { return s.Counts() == ServerCounts{} })
 }
 
