@@ -145,8 +145,9 @@ func (cfg *clientConfig) streamInterceptorChain() (ClientStreamInterceptor, bool
 // and sends, in bytes of frame data. A larger request is refused before
 // anything is sent (*OversizedMessageErr); a larger response is discarded
 // and fails only its call with RESOURCE_EXHAUSTED. Values <= 0 keep the
-// default; values above the protocol's hard cap of 16 MiB are capped. Peers
-// other than this library refuse messages over 4 MiB. Default: 4 MiB both.
+// default; values above the protocol's hard cap of 16 MiB are capped at
+// 16 MiB, the same rule as WithServerMaxMessageSize. Peers other than this
+// library refuse messages over 4 MiB. Default: 4 MiB both.
 func WithClientMaxMessageSize(recv, send int) ClientOpts {
 	return func(c *Client) {
 		c.config.maxRecv = messageSizeLimit(recv)
