@@ -27,9 +27,9 @@ var (
 	ErrServerClosed = errors.New("ttrpc: server closed")
 
 	// ErrStreamClosed is returned by a stream used after its side of it has
-	// closed: by a client stream's SendMsg after CloseSend, and by a
-	// handler's SendMsg and RecvMsg once its stream has been answered
-	// early (it failed with ErrStreamFull, say) or its connection has gone.
+	// closed: by a client stream's SendMsg after CloseSend; by a handler's
+	// SendMsg once its stream has been answered early (it failed with
+	// ErrStreamFull, say), and by its RecvMsg once its connection has gone.
 	// A client sending on a stream the server has finished gets io.EOF
 	// instead (RecvMsg says how it ended).
 	ErrStreamClosed = errors.New("ttrpc: stream closed")
