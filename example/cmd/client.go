@@ -17,7 +17,7 @@ import (
 
 // runClient connects to the server and calls each of its methods, printing
 // what comes back. Every call carries "lang" metadata and a deadline.
-func runClient(ctx context.Context, dial dialer, out io.Writer) error {
+func runClient(ctx context.Context, dial ttrpc.Dialer, out io.Writer) error {
 	conn, err := dial(ctx)
 	if err != nil {
 		return err

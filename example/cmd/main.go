@@ -11,8 +11,14 @@
 //
 //	go run ./example/cmd
 //	go run ./example/cmd -inmemory                 # the same, over memconn instead of a socket
-//	go run ./example/cmd -server -socket /tmp/g.sock # only the server, until interrupted
-//	go run ./example/cmd -client -socket /tmp/g.sock # only the client, against that server
+//	go run ./example/cmd -server -address /tmp/g.sock # only the server, until interrupted
+//	go run ./example/cmd -client -address /tmp/g.sock # only the client, against that server
+//
+// -address takes every address of ttrpc.Listen and ttrpc.Dial: a socket
+// path or unix:///path, unix://@name (abstract, Linux), tcp://127.0.0.1:7000,
+// vsock://any:1024 to serve and vsock://CID:1024 to call (Linux), and, to
+// call only, hvsock:///run/vm/vm.sock:1024 (a Firecracker or Cloud
+// Hypervisor VM's socket). -socket is its old name.
 package main
 
 import (
@@ -35,7 +41,7 @@ import (
 
 // options are the command's flags.
 type options struct {
-	socket   string
+	address  string // an address of ttrpc.Listen and ttrpc.Dial
 	server   bool
 	client   bool
 	inMemory bool
@@ -43,9 +49,10 @@ type options struct {
 
 func main() {
 	var opts options
-	flag.StringVar(&opts.socket, "socket", "", "Unix socket `path` (default: greeter.sock in a new temporary directory)")
+	flag.StringVar(&opts.address, "address", "", "the server's `address`: a Unix socket path, unix://, unix://@name, tcp://, vsock:// or (client only) hvsock:// (default: greeter.sock in a new temporary directory)")
+	flag.StringVar(&opts.address, "socket", "", "the same as -address (its old name)")
 	flag.BoolVar(&opts.server, "server", false, "run only the server, until interrupted")
-	flag.BoolVar(&opts.client, "client", false, "run only the client, against the server at -socket")
+	flag.BoolVar(&opts.client, "client", false, "run only the client, against the server at -address")
 	flag.BoolVar(&opts.inMemory, "inmemory", false, "connect server and client in memory (package memconn), without a socket")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -61,48 +68,39 @@ func main() {
 	}
 }
 
-// dialer connects a client to the server.
-type dialer func(ctx context.Context) (net.Conn, error)
-
 // run does what opts ask, printing to out. A server run with -server
 // stops when ctx ends.
 func run(ctx context.Context, opts options, out io.Writer) error {
 	switch {
 	case opts.server && opts.client:
 		return errors.New("-server and -client exclude each other; give neither to run both")
-	case opts.inMemory && (opts.server || opts.client || opts.socket != ""):
+	case opts.inMemory && (opts.server || opts.client || opts.address != ""):
 		return errors.New("-inmemory runs server and client in one process; it takes no other flag")
-	case opts.client && opts.socket == "":
-		return errors.New("-client needs the -socket of a running server")
+	case opts.client && opts.address == "":
+		return errors.New("-client needs the -address of a running server")
 	case opts.client:
-		return runClient(ctx, unixDialer(opts.socket), out)
+		dial, err := ttrpc.NewDialer(opts.address)
+		if err != nil {
+			return err
+		}
+		return runClient(ctx, dial, out)
 	}
 
 	var (
 		l    net.Listener
-		dial dialer
+		dial ttrpc.Dialer
 	)
 	if opts.inMemory {
 		ml := memconn.Listen()
 		l, dial = ml, ml.DialContext
 		fmt.Fprintln(out, "server listening in memory")
 	} else {
-		socket := opts.socket
-		if socket == "" {
-			dir, err := os.MkdirTemp("", "ttrpc-example-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			socket = filepath.Join(dir, "greeter.sock")
-		}
 		var err error
-		// The listener removes the socket file when it closes.
-		if l, err = net.Listen("unix", socket); err != nil {
+		if l, dial, err = listen(opts.address); err != nil {
 			return err
 		}
-		dial = unixDialer(socket)
-		fmt.Fprintln(out, "server listening on", socket)
+		fmt.Fprintln(out, "server listening on", l.Addr())
+		defer cleanUp(opts.address, l)
 	}
 
 	server, err := ttrpc.NewServer()
@@ -140,9 +138,49 @@ func shutdown(server *ttrpc.Server, served <-chan error) error {
 	return err
 }
 
-func unixDialer(socket string) dialer {
-	return func(ctx context.Context) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", socket)
+// listen listens at address, or on greeter.sock in a new temporary
+// directory when address is empty, and returns a dialer for the clients.
+func listen(address string) (net.Listener, ttrpc.Dialer, error) {
+	if address == "" {
+		dir, err := os.MkdirTemp("", "ttrpc-example-")
+		if err != nil {
+			return nil, nil, err
+		}
+		address = filepath.Join(dir, "greeter.sock")
+	}
+	// A Unix socket's listener removes its file when it closes.
+	l, err := ttrpc.Listen(address)
+	if err != nil {
+		return nil, nil, err
+	}
+	dial, err := ttrpc.NewDialer(dialAddress(address, l))
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l, dial, nil
+}
+
+// dialAddress is the address a client of l dials: address, but with the
+// port the system chose for tcp://host:0, and CID 1 (this machine) for
+// vsock://any.
+func dialAddress(address string, l net.Listener) string {
+	switch a := l.Addr().(type) {
+	case *net.TCPAddr:
+		return "tcp://" + a.String()
+	case *ttrpc.VsockAddr:
+		if a.CID == 1<<32-1 { // VMADDR_CID_ANY: call this machine, CID 1
+			return (&ttrpc.VsockAddr{CID: 1, Port: a.Port}).String()
+		}
+		return a.String()
+	}
+	return address
+}
+
+// cleanUp removes the temporary directory listen made when address is
+// empty, once Serve has closed l.
+func cleanUp(address string, l net.Listener) {
+	if address == "" {
+		os.RemoveAll(filepath.Dir(l.Addr().String()))
 	}
 }

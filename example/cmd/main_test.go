@@ -6,6 +6,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -103,16 +105,41 @@ func (b *syncBuffer) String() string {
 }
 
 func TestServerAndClient(t *testing.T) {
-	leakcheck.Check(t)
 	socket := filepath.Join(t.TempDir(), "greeter.sock")
+	serveAndCall(t, socket, socket)
+	if _, err := os.Stat(socket); !os.IsNotExist(err) {
+		t.Errorf("the socket file is still there: %v", err)
+	}
+}
+
+// TestServerAndClientAtAddresses runs -server and -client at addresses of
+// other transports: an abstract Unix socket and TCP on 127.0.0.1.
+func TestServerAndClientAtAddresses(t *testing.T) {
+	name := fmt.Sprintf("@featherrpc-example-%d", os.Getpid())
+	serveAndCall(t, "unix://"+name, name)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().String()
+	l.Close()
+	serveAndCall(t, "tcp://"+port, port)
+}
+
+// serveAndCall runs the command with -server at address, waits until it
+// prints that it listens on listening, runs it with -client against
+// address, checks what the client printed and stops the server.
+func serveAndCall(t *testing.T, address, listening string) {
+	t.Helper()
+	leakcheck.Check(t)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	serverOut := &syncBuffer{written: make(chan struct{}, 1)}
 	served := make(chan error, 1)
-	go func() { served <- run(ctx, options{server: true, socket: socket}, serverOut) }()
+	go func() { served <- run(ctx, options{server: true, address: address}, serverOut) }()
 
 	timeout := time.After(10 * time.Second)
-	for !strings.Contains(serverOut.String(), "server listening on "+socket) {
+	for !strings.Contains(serverOut.String(), "server listening on "+listening) {
 		select {
 		case <-serverOut.written:
 		case err := <-served:
@@ -123,7 +150,7 @@ func TestServerAndClient(t *testing.T) {
 	}
 
 	var clientOut bytes.Buffer
-	if err := run(context.Background(), options{client: true, socket: socket}, &clientOut); err != nil {
+	if err := run(context.Background(), options{client: true, address: address}, &clientOut); err != nil {
 		t.Fatalf("client: %v\n%s", err, clientOut.String())
 	}
 	checkClientOutput(t, outputLines(clientOut.String()))
@@ -135,17 +162,16 @@ func TestServerAndClient(t *testing.T) {
 	if !strings.HasSuffix(serverOut.String(), "server shutting down\n") {
 		t.Errorf("server printed %q", serverOut.String())
 	}
-	if _, err := os.Stat(socket); !os.IsNotExist(err) {
-		t.Errorf("the socket file is still there: %v", err)
-	}
 }
 
 func TestBadFlags(t *testing.T) {
 	for _, opts := range []options{
 		{server: true, client: true},
 		{inMemory: true, server: true},
-		{inMemory: true, socket: "x"},
+		{inMemory: true, address: "x"},
 		{client: true},
+		{client: true, address: "bogus://x"},
+		{server: true, address: "vsock://1:x"},
 	} {
 		if err := run(context.Background(), opts, &bytes.Buffer{}); err == nil {
 			t.Errorf("run(%+v) succeeded", opts)
