@@ -36,7 +36,7 @@ func runCall(ctx context.Context, inv *invocation, env *environment, d *descript
 		return fmt.Errorf("%w: want ADDRESS METHOD [REQUEST], list or describe", errUsage)
 	}
 	address := inv.args[0]
-	if _, err := socketPath(address); err != nil {
+	if _, err := newDialer(address); err != nil {
 		return err
 	}
 	method, err := d.findMethod(inv.args[1])

@@ -8,42 +8,51 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/featherrpc/ttrpc"
 )
 
-// dial connects to address: a socket path ("/run/shim.sock"), "unix://" and
-// a path, or "unix://@name" for a Linux abstract socket. It is the one place
-// that knows address forms.
+// newDialer checks address, in any form ttrpc.Dial takes (socket paths,
+// unix://, unix://@name, vsock://, hvsock://, tcp://), and returns its
+// dialer. A malformed address, or one whose transport this system lacks,
+// is errBadAddress.
+func newDialer(address string) (ttrpc.Dialer, error) {
+	dial, err := ttrpc.NewDialer(address)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %s", errBadAddress, address, detail(address, err))
+	}
+	return dial, nil
+}
+
+// dial connects to address; a failure is errConnect, wrapping the
+// system's error (and the context's, for exitCode).
 func dial(ctx context.Context, address string) (net.Conn, error) {
-	path, err := socketPath(address)
+	d, err := newDialer(address)
 	if err != nil {
 		return nil, err
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "unix", path)
+	conn, err := d(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w to %s: %w", errConnect, address, err)
+		return nil, fmt.Errorf("%w to %s: %w", errConnect, address, trimmed{err, detail(address, err)})
 	}
 	return conn, nil
 }
 
-// schemes are the address schemes of ttrpc's transports, to tell a
-// mistyped address (unix:/run/x.sock) from a socket path.
-var schemes = map[string]bool{"unix": true, "vsock": true, "hvsock": true, "tcp": true, "npipe": true}
-
-// socketPath returns the Unix socket path of address.
-func socketPath(address string) (string, error) {
-	if scheme, rest, ok := strings.Cut(address, ":"); ok && schemes[scheme] && !strings.HasPrefix(rest, "//") {
-		return "", fmt.Errorf("%w %q: want %s://", errBadAddress, address, scheme)
-	}
-	scheme, rest, ok := strings.Cut(address, "://")
-	switch {
-	case !ok:
-		rest = address
-	case scheme != "unix":
-		return "", fmt.Errorf("%w %q: scheme %q not supported (use a socket path or unix://)", errBadAddress, address, scheme)
-	}
-	if rest == "" || rest == "@" {
-		return "", fmt.Errorf("%w %q: no socket path", errBadAddress, address)
-	}
-	return rest, nil
+// detail is what err, from ttrpc.NewDialer or its dialer, says about
+// address, without the address and the sentinel's words that our message
+// already has.
+func detail(address string, err error) string {
+	s := strings.TrimPrefix(err.Error(), fmt.Sprintf("ttrpc: dial %q: ", address))
+	s = strings.TrimSuffix(s, ": "+ttrpc.ErrBadAddress.Error())
+	return strings.TrimSuffix(s, ": "+ttrpc.ErrTransportUnsupported.Error())
 }
+
+// trimmed is an error that reads as text but unwraps to err, so errors.Is
+// still finds the context's error under it.
+type trimmed struct {
+	err  error
+	text string
+}
+
+func (t trimmed) Error() string { return t.text }
+func (t trimmed) Unwrap() error { return t.err }

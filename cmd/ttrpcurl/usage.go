@@ -11,8 +11,9 @@ Usage:
   ttrpcurl [flags] list [SERVICE]             list services and their methods
   ttrpcurl [flags] describe [SYMBOL]          show a service, method, message or enum
 
-ADDRESS is a Unix socket path (/run/containerd/s/abc), unix://PATH, or
-unix://@NAME for a Linux abstract socket. METHOD is service/method or
+ADDRESS is a Unix socket path (/run/containerd/s/abc), unix://PATH,
+unix://@NAME (a Linux abstract socket), vsock://CID:PORT, hvsock://PATH:PORT
+(a Firecracker or Cloud Hypervisor VM's socket) or tcp://HOST:PORT. METHOD is service/method or
 service.method (containerd.task.v2.Task/State). REQUEST is the request as
 JSON (protojson); without it (or -d) the request is read from stdin, and a
 unary call with a terminal on stdin sends an empty request. Methods whose
