@@ -4,6 +4,7 @@
 package ttrpc
 
 import (
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -37,5 +38,29 @@ func TestCoreDependencies(t *testing.T) {
 		if !allowedModules[dep] {
 			t.Errorf("the core depends on module %s", dep)
 		}
+	}
+}
+
+// go.mod requires protobuf and x/sys and nothing else, not even for tests
+// (a test-only requirement still lands in every user's go.sum): a test
+// helper that needs another module lives in a nested module.
+func TestGoModRequiresOnlyProtobufAndSys(t *testing.T) {
+	leakcheck.Check(t)
+	out, err := exec.Command("go", "mod", "edit", "-json", "go.mod").Output()
+	if err != nil {
+		t.Fatalf("go mod edit -json: %v", err)
+	}
+	var mod struct{ Require []struct{ Path string } }
+	if err := json.Unmarshal(out, &mod); err != nil {
+		t.Fatalf("go mod edit -json: %v", err)
+	}
+	allowed := map[string]bool{"google.golang.org/protobuf": true, "golang.org/x/sys": true}
+	for _, r := range mod.Require {
+		if !allowed[r.Path] {
+			t.Errorf("go.mod requires %s; the core module may require only %v", r.Path, allowed)
+		}
+	}
+	if len(mod.Require) == 0 {
+		t.Error("go.mod requires nothing: go mod edit -json read the wrong file")
 	}
 }

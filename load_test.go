@@ -19,7 +19,6 @@ import (
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/internal/leakcheck"
 	"github.com/featherrpc/ttrpc/status"
-	"github.com/prometheus/procfs"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
@@ -325,15 +324,11 @@ func memFigures(t *testing.T) (heap uint64, rss int) {
 	runtime.GC() // a second cycle empties the buffer pools
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	proc, err := procfs.Self()
+	rss, err := residentMemory()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stat, err := proc.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ms.HeapAlloc, stat.ResidentMemory()
+	return ms.HeapAlloc, rss
 }
 
 // TestLoad runs 256 concurrent callers, a third of them opening streams, on
