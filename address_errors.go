@@ -50,4 +50,8 @@ func fmtUnsupported(format string, args ...any) error {
 
 // errNamedPipeModule is the error for a Windows named pipe address given to
 // this package.
-var errNamedPipeModule = fmtUnsupported("windows named pipes are in the module github.com/featherrpc/ttrpc/npipe (npipe.Dial, npipe.Listen)")
+// (A function, not a variable, so that programs which never parse an
+// address do not build it at start-up.)
+func errNamedPipeModule() error {
+	return fmtUnsupported("windows named pipes are in the module github.com/featherrpc/ttrpc/npipe (npipe.Dial, npipe.Listen)")
+}

@@ -29,7 +29,7 @@ type clientConfig struct {
 func defaultClientConfig() clientConfig {
 	return clientConfig{
 		onClose: func() {},
-		logger:  stdLogger{},
+		logger:  &stdLogger{},
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
 

@@ -105,7 +105,7 @@ func (a *address) checkDial() error {
 		}
 		return vsockSupported()
 	case transportNamedPipe:
-		return errNamedPipeModule
+		return errNamedPipeModule()
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func statusOf(err error) *status.Status {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return status.FromContextError(err)
 	}
-	return status.New(codes.Unknown, err.Error())
+	return status.New(codeOf(err), err.Error())
 }
 
 // errOptionTwice is returned by NewServer when an option that may be given

@@ -45,7 +45,7 @@ func (a *address) listen() (net.Listener, error) {
 	case transportTCP:
 		return net.Listen("tcp", a.hostPort)
 	case transportNamedPipe:
-		return nil, errNamedPipeModule
+		return nil, errNamedPipeModule()
 	}
 	return net.Listen("unix", a.path)
 }

@@ -33,12 +33,13 @@ func isNilLogger(l Logger) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-// stdLogger is the default logger.
+// stdLogger is the default logger. (Pointer receivers, so that one copy of
+// each method is linked.)
 type stdLogger struct{}
 
-func (stdLogger) Debug(string, ...any)          {}
-func (stdLogger) Warn(msg string, args ...any)  { logStd("WARN", msg, args) }
-func (stdLogger) Error(msg string, args ...any) { logStd("ERROR", msg, args) }
+func (*stdLogger) Debug(string, ...any)          {}
+func (*stdLogger) Warn(msg string, args ...any)  { logStd("WARN", msg, args) }
+func (*stdLogger) Error(msg string, args ...any) { logStd("ERROR", msg, args) }
 
 // logStd prints one line in slog's text style: level, message, key=value.
 func logStd(level, msg string, args []any) {

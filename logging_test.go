@@ -24,9 +24,9 @@ func TestDefaultLoggerUsesStandardLog(t *testing.T) {
 	previous := log.Writer()
 	log.SetOutput(&out)
 	defer log.SetOutput(previous)
-	stdLogger{}.Debug("quiet", "k", 1)
-	stdLogger{}.Warn("careful", "error", "boom", "n", 2)
-	stdLogger{}.Error("broken", "panic", "x")
+	(&stdLogger{}).Debug("quiet", "k", 1)
+	(&stdLogger{}).Warn("careful", "error", "boom", "n", 2)
+	(&stdLogger{}).Error("broken", "panic", "x")
 	got := out.String()
 	if strings.Contains(got, "quiet") {
 		t.Errorf("debug message logged: %q", got)

@@ -63,7 +63,7 @@ func NewServer(opts ...ServerOpt) (*Server, error) {
 		}
 	}
 	if config.handshaker == nil {
-		config.handshaker = handshakerFunc(noHandshake)
+		config.handshaker = &acceptAll{}
 	}
 	s := &Server{
 		config:    config,

@@ -41,7 +41,7 @@ const (
 
 func defaultServerConfig() serverConfig {
 	return serverConfig{
-		logger:  stdLogger{},
+		logger:  &stdLogger{},
 		maxRecv: frameLengthMax,
 		maxSend: frameLengthMax,
 

@@ -160,3 +160,15 @@ func (c *Client) inMap() int {
 	}
 	return n
 }
+
+// handshakerFunc adapts a function to Handshaker.
+type handshakerFunc func(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error)
+
+func (fn handshakerFunc) Handshake(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error) {
+	return fn(ctx, conn)
+}
+
+// noHandshake accepts every connection as it is.
+func noHandshake(_ context.Context, conn net.Conn) (net.Conn, interface{}, error) {
+	return conn, nil, nil
+}
