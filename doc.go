@@ -100,9 +100,9 @@
 //     values). A call or stream whose own context ends returns at once, even
 //     when the server stopped reading, with a CANCELED or DEADLINE_EXCEEDED
 //     status error that also matches the context's error with errors.Is.
-//     Other errors that are not status errors answer UNKNOWN with their
-//     text; containerd's ttrpc gives io.EOF and some io and os errors
-//     (os.ErrNotExist, os.ErrPermission, ...) codes of their own.
+//     Other errors get containerd's ttrpc's codes (io.EOF OUT_OF_RANGE,
+//     fs.ErrNotExist NOT_FOUND, fs.ErrPermission PERMISSION_DENIED, ...),
+//     also when wrapped, and UNKNOWN otherwise, with their text.
 //   - Streams carry the caller's deadline and metadata, as unary calls do,
 //     and go through interceptors on both sides.
 //   - [Response].Status is this library's status message (the same
