@@ -27,6 +27,7 @@ type serverConfig struct {
 	handshakeTimeout  time.Duration // 0: none
 	codec             codec         // set by WithServerProtoCodec
 	noRecover         bool          // set by WithServerPanicRecovery(false)
+	limits            serverLimits  // server_limits.go
 }
 
 // Defaults of the server's limits.
@@ -49,6 +50,7 @@ func defaultServerConfig() serverConfig {
 		streamFullWait:   defaultStreamFullWait,
 		maxRequests:      defaultMaxRequestsPerConn,
 		handshakeTimeout: defaultHandshakeTimeout,
+		limits:           defaultServerLimits(),
 	}
 }
 
