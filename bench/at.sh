@@ -25,6 +25,6 @@ mkdir "$tree"
 git -C "$top" archive "$commit" | tar -x -C "$tree"
 sed "s#^replace github.com/featherrpc/ttrpc => ../\$#replace github.com/featherrpc/ttrpc => $tree#" go.mod >"$tmp/go.mod"
 cp go.sum "$tmp/go.sum"
-export GOFLAGS="-modfile=$tmp/go.mod"
+export GOFLAGS="-modfile=$tmp/go.mod" GOWORK=off # -modfile does not work in a workspace
 go mod tidy
 "$@"

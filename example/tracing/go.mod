@@ -5,7 +5,8 @@ go 1.25.0
 require (
 	github.com/containerd/otelttrpc v0.1.0
 	github.com/containerd/ttrpc v1.2.10
-	github.com/featherrpc/ttrpc v0.0.0
+	github.com/featherrpc/ttrpc v0.1.0
+	github.com/featherrpc/ttrpc/otel v0.1.0
 	go.opentelemetry.io/otel v1.43.0
 	go.opentelemetry.io/otel/sdk v1.43.0
 	go.opentelemetry.io/otel/trace v1.43.0
@@ -18,7 +19,6 @@ require (
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/prometheus/procfs v0.19.2 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/metric v1.43.0 // indirect
@@ -26,5 +26,3 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260226221140-a57be14db171 // indirect
 	google.golang.org/grpc v1.81.1 // indirect
 )
-
-replace github.com/featherrpc/ttrpc => ../..

@@ -5,7 +5,6 @@ package tracing_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -24,9 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/featherrpc/ttrpc"
-	"github.com/featherrpc/ttrpc/codes"
-	"github.com/featherrpc/ttrpc/example/tracing"
-	"github.com/featherrpc/ttrpc/status"
+	featherotel "github.com/featherrpc/ttrpc/otel"
 )
 
 const service = "tracing.test.v1.Test"
@@ -78,9 +75,8 @@ func ourMD(ctx context.Context) map[string][]string {
 	return md
 }
 
-// testService: Hello answers (or fails with the code named by its
-// request), Count streams as many messages as asked, Sum adds what the
-// client streams, Chat echoes each message, Hang waits for its context.
+// testService: Hello answers with a greeting, recording what its context
+// carries.
 func testService(log *handlerLog) *ttrpc.ServiceDesc {
 	return &ttrpc.ServiceDesc{
 		Methods: map[string]ttrpc.Method{
@@ -90,65 +86,8 @@ func testService(log *handlerLog) *ttrpc.ServiceDesc {
 				if err := unmarshal(req); err != nil {
 					return nil, err
 				}
-				switch req.Value {
-				case "notfound":
-					return nil, status.Error(codes.NotFound, "no such greeting")
-				case "internal":
-					return nil, status.Error(codes.Internal, "greeter broke")
-				}
 				return wrapperspb.String("hello, " + req.Value), nil
 			},
-		},
-		Streams: map[string]ttrpc.Stream{
-			"Count": {StreamingServer: true, Handler: func(ctx context.Context, ss ttrpc.StreamServer) (interface{}, error) {
-				log.record(ctx, "Count", ourMD(ctx))
-				req := &wrapperspb.UInt32Value{}
-				if err := ss.RecvMsg(req); err != nil {
-					return nil, err
-				}
-				for i := range req.Value {
-					if err := ss.SendMsg(wrapperspb.UInt32(i)); err != nil {
-						return nil, err
-					}
-				}
-				return nil, nil
-			}},
-			"Sum": {StreamingClient: true, Handler: func(ctx context.Context, ss ttrpc.StreamServer) (interface{}, error) {
-				log.record(ctx, "Sum", ourMD(ctx))
-				var sum uint32
-				for {
-					m := &wrapperspb.UInt32Value{}
-					err := ss.RecvMsg(m)
-					if errors.Is(err, io.EOF) {
-						return wrapperspb.UInt32(sum), nil
-					}
-					if err != nil {
-						return nil, err
-					}
-					sum += m.Value
-				}
-			}},
-			"Chat": {StreamingClient: true, StreamingServer: true, Handler: func(ctx context.Context, ss ttrpc.StreamServer) (interface{}, error) {
-				log.record(ctx, "Chat", ourMD(ctx))
-				for {
-					m := &wrapperspb.StringValue{}
-					err := ss.RecvMsg(m)
-					if errors.Is(err, io.EOF) {
-						return nil, nil
-					}
-					if err != nil {
-						return nil, err
-					}
-					if err := ss.SendMsg(m); err != nil {
-						return nil, err
-					}
-				}
-			}},
-			"Hang": {StreamingClient: true, StreamingServer: true, Handler: func(ctx context.Context, _ ttrpc.StreamServer) (interface{}, error) {
-				log.record(ctx, "Hang", ourMD(ctx))
-				<-ctx.Done()
-				return nil, ctx.Err()
-			}},
 		},
 	}
 }
@@ -212,25 +151,6 @@ func ourClient(t *testing.T, path string, opts ...ttrpc.ClientOpts) *ttrpc.Clien
 	return c
 }
 
-// env is a traced server and client of ours, and where their spans go.
-type env struct {
-	client *ttrpc.Client
-	tp     *sdktrace.TracerProvider
-	sr     *tracetest.SpanRecorder
-	log    *handlerLog
-}
-
-// traced starts a tracer provider, our server and our client, both traced
-// into it.
-func traced(t *testing.T) *env {
-	t.Helper()
-	tp, sr := newRecorder(t)
-	opts := []tracing.Option{tracing.WithTracerProvider(tp), tracing.WithPropagators(propagators)}
-	log := &handlerLog{}
-	path := startOurServer(t, log, tracing.ServerOptions(opts...)...)
-	return &env{client: ourClient(t, path, tracing.ClientOption(opts...)), tp: tp, sr: sr, log: log}
-}
-
 // spanNamed waits for the ended span with the given name and kind.
 func spanNamed(t *testing.T, sr *tracetest.SpanRecorder, name string, kind trace.SpanKind) sdktrace.ReadOnlySpan {
 	t.Helper()
@@ -271,17 +191,24 @@ func checkLinked(t *testing.T, parent trace.SpanContext, child sdktrace.ReadOnly
 	}
 }
 
-// attr returns the value of a span's attribute, or nil.
-func attr(s sdktrace.ReadOnlySpan, key string) any {
-	for _, kv := range s.Attributes() {
-		if string(kv.Key) == key {
-			return kv.Value.AsInterface()
-		}
-	}
-	return nil
-}
-
 // tracingServerOptions are our server's tracing options, into tp.
 func tracingServerOptions(tp trace.TracerProvider) []ttrpc.ServerOpt {
-	return tracing.ServerOptions(tracing.WithTracerProvider(tp), tracing.WithPropagators(propagators))
+	return featherotel.ServerOptions(featherotel.WithTracerProvider(tp), featherotel.WithPropagators(propagators))
+}
+
+// rootContext returns a context with a root span of tp's tracer (ended when
+// the test ends) and a baggage member tenant=acme.
+func rootContext(t *testing.T, tp trace.TracerProvider) (context.Context, trace.SpanContext) {
+	t.Helper()
+	member, err := baggage.NewMember("tenant", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag, err := baggage.New(member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, span := tp.Tracer("test").Start(baggage.ContextWithBaggage(context.Background(), bag), "root")
+	t.Cleanup(func() { span.End() })
+	return ctx, span.SpanContext()
 }

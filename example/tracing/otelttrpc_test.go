@@ -4,7 +4,7 @@
 package tracing_test
 
 // These tests put containerd's ttrpc with containerd's otelttrpc on one side
-// of a call and this library with package tracing on the other, in both
+// of a call and this library with package otel (featherotel) on the other, in both
 // directions, and check that the two spans join into one trace: the proof
 // that both write the span context into ttrpc metadata in the same format.
 
@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/featherrpc/ttrpc/example/tracing"
 	"github.com/featherrpc/ttrpc/internal/leakcheck"
+	featherotel "github.com/featherrpc/ttrpc/otel"
 )
 
 // theirClient returns containerd's ttrpc client, traced by otelttrpc into
@@ -76,7 +76,7 @@ func startTheirServer(t *testing.T, tp trace.TracerProvider, log *handlerLog) st
 }
 
 // TestOtelttrpcClientJoinsOurServer: containerd's client with otelttrpc
-// calls our server with package tracing.
+// calls our server with package otel (featherotel).
 func TestOtelttrpcClientJoinsOurServer(t *testing.T) {
 	leakcheck.Check(t)
 	tp, sr := newRecorder(t)
@@ -92,7 +92,7 @@ func TestOtelttrpcClientJoinsOurServer(t *testing.T) {
 	if got := client.InstrumentationScope().Name; got != "github.com/containerd/otelttrpc" {
 		t.Fatalf("client span made by %q", got)
 	}
-	if got := server.InstrumentationScope().Name; got != tracing.InstrumentationName {
+	if got := server.InstrumentationScope().Name; got != featherotel.InstrumentationName {
 		t.Fatalf("server span made by %q", got)
 	}
 	checkLinked(t, root, client, false)
@@ -102,14 +102,14 @@ func TestOtelttrpcClientJoinsOurServer(t *testing.T) {
 	}
 }
 
-// TestOurClientJoinsOtelttrpcServer: our client with package tracing calls
+// TestOurClientJoinsOtelttrpcServer: our client with package otel (featherotel) calls
 // containerd's server with otelttrpc.
 func TestOurClientJoinsOtelttrpcServer(t *testing.T) {
 	leakcheck.Check(t)
 	tp, sr := newRecorder(t)
 	log := &handlerLog{}
 	path := startTheirServer(t, tp, log)
-	c := ourClient(t, path, tracing.ClientOption(tracing.WithTracerProvider(tp), tracing.WithPropagators(propagators)))
+	c := ourClient(t, path, featherotel.ClientOption(featherotel.WithTracerProvider(tp), featherotel.WithPropagators(propagators)))
 	ctx, root := rootContext(t, tp)
 	if err := c.Call(ctx, service, "Hello", wrapperspb.String("x"), &wrapperspb.StringValue{}); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestOurClientJoinsOtelttrpcServer(t *testing.T) {
 	name := service + "/Hello"
 	client := spanNamed(t, sr, name, trace.SpanKindClient)
 	server := spanNamed(t, sr, name, trace.SpanKindServer)
-	if got := client.InstrumentationScope().Name; got != tracing.InstrumentationName {
+	if got := client.InstrumentationScope().Name; got != featherotel.InstrumentationName {
 		t.Fatalf("client span made by %q", got)
 	}
 	if got := server.InstrumentationScope().Name; got != "github.com/containerd/otelttrpc" {
@@ -147,7 +147,7 @@ func TestSameMetadataAsOtelttrpc(t *testing.T) {
 		t.Fatal(err)
 	}
 	theirs := log.get("Hello").metadata
-	ours := ourClient(t, path, tracing.ClientOption(tracing.WithTracerProvider(tp), tracing.WithPropagators(propagators)))
+	ours := ourClient(t, path, featherotel.ClientOption(featherotel.WithTracerProvider(tp), featherotel.WithPropagators(propagators)))
 	if err := ours.Call(ctx, service, "Hello", wrapperspb.String("x"), &wrapperspb.StringValue{}); err != nil {
 		t.Fatal(err)
 	}

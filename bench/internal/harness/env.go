@@ -39,8 +39,14 @@ func versions(moduleDir string) map[string]string {
 				continue
 			}
 			v[lib] = dep.Version
-			if dep.Replace != nil {
+			switch {
+			case dep.Replace != nil:
 				v[lib] = replacedVersion(moduleDir, dep.Replace.Path)
+			case lib == Ours && dep.Version == "(devel)":
+				// Built in the repository's workspace (go.work), which
+				// hides go.mod's replace directive: the module is ../ all
+				// the same.
+				v[lib] = replacedVersion(moduleDir, "..")
 			}
 		}
 	}

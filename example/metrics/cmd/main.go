@@ -3,7 +3,7 @@
 
 // Command metrics runs the example Greeter service on a Unix socket with a
 // client in the same process, both observed by the Prometheus StatsHandler
-// of package github.com/featherrpc/ttrpc/example/metrics, makes a few calls
+// of module github.com/featherrpc/ttrpc/prometheus, makes a few calls,
 // shuts the server down and prints the final figures in Prometheus' text
 // format:
 //
@@ -29,7 +29,7 @@ import (
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/example/greeter"
-	"github.com/featherrpc/ttrpc/example/metrics"
+	ttrpcprom "github.com/featherrpc/ttrpc/prometheus"
 	"github.com/featherrpc/ttrpc/status"
 )
 
@@ -51,7 +51,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	// One StatsHandler observes both sides; its "side" label tells them
 	// apart. The collectors read the current counts at every scrape.
-	stats := metrics.NewStatsHandler()
+	stats := ttrpcprom.NewStatsHandler()
 	server, err := ttrpc.NewServer(ttrpc.WithServerStatsHandler(stats))
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func run(ctx context.Context, w io.Writer) error {
 	defer client.Close()
 
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(stats, metrics.NewServerCollector(server, nil), metrics.NewClientCollector(client, nil))
+	registry.MustRegister(stats, ttrpcprom.NewServerCollector(server, nil), ttrpcprom.NewClientCollector(client, nil))
 
 	if err := makeCalls(ctx, greeter.NewGreeterClient(client)); err != nil {
 		return err

@@ -3,7 +3,7 @@
 
 // Command tracing runs the example Greeter service on a Unix socket with a
 // client in the same process, both traced with OpenTelemetry through
-// package github.com/featherrpc/ttrpc/example/tracing, makes a unary call
+// package github.com/featherrpc/ttrpc/otel, makes a unary call
 // and a streaming one under a root span, and prints the spans as the tree
 // they form, one trace across client and server:
 //
@@ -33,7 +33,7 @@ import (
 
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/example/greeter"
-	"github.com/featherrpc/ttrpc/example/tracing"
+	featherotel "github.com/featherrpc/ttrpc/otel"
 )
 
 func main() {
@@ -68,7 +68,7 @@ func callTraced(ctx context.Context) error {
 	}
 	defer os.RemoveAll(dir)
 
-	server, err := ttrpc.NewServer(tracing.ServerOptions()...)
+	server, err := ttrpc.NewServer(featherotel.ServerOptions()...)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func callTraced(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client := ttrpc.NewClient(conn, tracing.ClientOption())
+	client := ttrpc.NewClient(conn, featherotel.ClientOption())
 	defer client.Close()
 	c := greeter.NewGreeterClient(client)
 

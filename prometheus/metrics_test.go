@@ -1,7 +1,7 @@
 // Copyright The featherrpc Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package metrics_test
+package prometheus_test
 
 import (
 	"context"
@@ -19,9 +19,9 @@ import (
 
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/codes"
-	"github.com/featherrpc/ttrpc/example/metrics"
 	"github.com/featherrpc/ttrpc/internal/leakcheck"
 	"github.com/featherrpc/ttrpc/memconn"
+	ttrpcprom "github.com/featherrpc/ttrpc/prometheus"
 	"github.com/featherrpc/ttrpc/status"
 )
 
@@ -70,7 +70,7 @@ func testService(release <-chan struct{}) *ttrpc.ServiceDesc {
 
 func TestMetricsOfServerAndClient(t *testing.T) {
 	leakcheck.Check(t)
-	stats := metrics.NewStatsHandler()
+	stats := ttrpcprom.NewStatsHandler()
 	server, err := ttrpc.NewServer(ttrpc.WithServerStatsHandler(stats), ttrpc.WithServerLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +94,8 @@ func TestMetricsOfServerAndClient(t *testing.T) {
 
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(stats,
-		metrics.NewServerCollector(server, prometheus.Labels{"server": "test"}),
-		metrics.NewClientCollector(client, nil))
+		ttrpcprom.NewServerCollector(server, prometheus.Labels{"server": "test"}),
+		ttrpcprom.NewClientCollector(client, nil))
 
 	ctx := context.Background()
 	for range 3 {

@@ -1,7 +1,7 @@
 // Copyright The featherrpc Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package tracing_test
+package otel_test
 
 import (
 	"context"
