@@ -115,7 +115,9 @@ func (c *callContext) cancel(err error) {
 	w := c.waitable.Load()
 	switch {
 	case w != nil:
-		if err != context.DeadlineExceeded || !c.hasDeadline {
+		// Past the deadline, the waitable context's own timer ends it (has,
+		// or is about to) with DeadlineExceeded, as Err says already.
+		if !c.hasDeadline || err != context.DeadlineExceeded && time.Now().Before(c.deadline) {
 			w.cancel()
 		}
 	case c.err != nil:

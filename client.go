@@ -210,7 +210,13 @@ func serverError(ctx context.Context, st *statuspb.Status) error {
 func asContextError(ctx context.Context, err error) error {
 	ctxErr := ctx.Err()
 	if ctxErr == nil {
-		return err
+		// The server answers DEADLINE_EXCEEDED at the deadline it was
+		// sent, which may come before the context's own timer has fired.
+		if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+			ctxErr = context.DeadlineExceeded
+		} else {
+			return err
+		}
 	}
 	if errors.Is(err, ctxErr) || status.Code(err) == status.FromContextError(ctxErr).Code() {
 		return contextError(ctxErr)

@@ -56,7 +56,8 @@ const (
 type recvQueue struct {
 	size   int
 	wait   time.Duration
-	onFull func() // runs (on the timer's goroutine) when the queue fails as full
+	onFull func()      // runs (on the timer's goroutine) when the queue fails as full
+	budget *connBudget // a server connection's, which queued messages count against; nil on a client
 	wake   chan struct{}
 
 	mu sync.Mutex
@@ -97,7 +98,7 @@ func (q *recvQueue) push(msg *[]byte) error {
 		return ErrStreamFull
 	}
 	q.msgs = append(q.msgs, msg)
-	q.cost += cost
+	q.charge(cost)
 	if q.queued() > q.size && !q.armed {
 		q.armTimerLocked()
 	}
@@ -120,7 +121,7 @@ func (q *recvQueue) pushLast(msg *[]byte) {
 		return
 	}
 	q.msgs = append(q.msgs, msg)
-	q.cost += len(*msg) + queuedMessageOverhead
+	q.charge(len(*msg) + queuedMessageOverhead)
 	q.endErr = io.EOF
 	q.stopTimerLocked()
 	q.signal()
@@ -190,14 +191,41 @@ func (q *recvQueue) failLocked(err error) {
 		q.endErr = err
 	}
 	if err != ErrStreamFull {
-		for _, msg := range q.msgs[q.head:] {
-			releaseBuffer(msg)
-		}
-		q.msgs, q.head = nil, 0
-		q.cost = 0
+		q.dropLocked()
 	}
 	q.stopTimerLocked()
 	q.signal()
+}
+
+// dropLocked frees the queued messages.
+func (q *recvQueue) dropLocked() {
+	for _, msg := range q.msgs[q.head:] {
+		releaseBuffer(msg)
+	}
+	q.msgs, q.head = nil, 0
+	q.charge(-q.cost)
+}
+
+// drop frees the queued messages, also those a full queue keeps for its
+// reader: for when the reader (a stream's handler) has returned.
+func (q *recvQueue) drop() {
+	q.mu.Lock()
+	q.dropLocked()
+	q.mu.Unlock()
+}
+
+// charge adds n (negative to remove) to the cost of the queued messages
+// and to the connection's budget; mu must be held.
+func (q *recvQueue) charge(n int) {
+	q.cost += n
+	if q.budget == nil {
+		return
+	}
+	if n > 0 {
+		q.budget.hold(n)
+	} else {
+		q.budget.release(-n)
+	}
 }
 
 // ended reports whether the queue has its end (messages may still wait).
@@ -244,7 +272,7 @@ func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	q.msgs[q.head] = nil
 	q.head++
 	q.taken++ // progress: the timer, when it fires, gives the reader a new wait
-	q.cost -= len(*msg) + queuedMessageOverhead
+	q.charge(-(len(*msg) + queuedMessageOverhead))
 	left := q.queued()
 	if left == 0 {
 		q.msgs, q.head = q.msgs[:0], 0 // keep the array for the next messages

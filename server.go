@@ -148,6 +148,7 @@ func (s *Server) Counts() ServerCounts {
 		Connections: conns,
 		Calls:       int(s.counts.calls.Load()),
 		Streams:     int(s.counts.streams.Load()),
+		Abandoned:   int(s.counts.abandoned.Load()),
 	}
 }
 

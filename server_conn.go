@@ -51,6 +51,10 @@ type serverConn struct {
 	// through the writer, which gathers them into one write. Streams do not
 	// count: a long-lived one says nothing of what comes next.
 	unaryInFlight atomic.Int32
+	// abandoned counts the handlers still running whose calls were answered
+	// without them (failCall): they hold a goroutine, so they count against
+	// the limit of requests in flight (admissionStatus) until they return.
+	abandoned atomic.Int32
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -62,6 +66,8 @@ type serverConn struct {
 	reported atomic.Bool // the connection's opening went to the StatsHandler
 
 	out sharedChannel // the write side: the writer goroutine and direct writers
+
+	budget connBudget // the bytes held for the peer; the reader waits when over
 
 	// owned by the serve goroutine (the reader):
 	channel      *channel
@@ -83,6 +89,10 @@ type serverCall struct {
 	method Method          // a unary call's handler
 	stream *Stream         // a stream's description
 	ctx    callContext     // the handler's context
+	// expiry answers DEADLINE_EXCEEDED for a handler that has not answered
+	// by the call's deadline; nil without one. Set before the call is
+	// dispatched, stopped when the handler returns.
+	expiry *time.Timer
 }
 
 // cancel ends the handler's context, if it has not ended.
@@ -107,6 +117,7 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
 		calls:   make(map[uint32]*serverCall),
+		budget:  newConnBudget(s.config.limits.connBudget),
 	}
 }
 
@@ -251,7 +262,7 @@ func (sc *serverConn) admissionStatus() *status.Status {
 	switch limit := sc.server.config.maxRequests; {
 	case sc.shuttingDown:
 		return status.New(codes.Unavailable, "ttrpc: server shutting down")
-	case len(sc.calls) >= limit:
+	case len(sc.calls)+int(sc.abandoned.Load()) >= limit:
 		return status.Newf(codes.ResourceExhausted, "ttrpc: too many requests in flight on this connection (limit %d)", limit)
 	}
 	return nil

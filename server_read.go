@@ -16,6 +16,9 @@ import (
 // readLoop reads frames until the connection fails or closes.
 func (sc *serverConn) readLoop() error {
 	for {
+		if err := sc.budget.wait(sc.done); err != nil {
+			return err
+		}
 		h, data, err := sc.channel.recv()
 		if err != nil {
 			if tooLarge := asFrameTooLarge(err); tooLarge != nil {
@@ -48,6 +51,7 @@ func (sc *serverConn) onRequest(h frameHeader, data *[]byte) {
 		return
 	}
 	call.frame = data
+	sc.budget.hold(cap(*data))
 	sc.startCall(h, call)
 }
 

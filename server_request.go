@@ -4,6 +4,7 @@
 package ttrpc
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 
 // startCall registers a call and runs it on its own goroutine. For a
 // stream, the request's message is the first message the handler receives
-// when the method's client side does not stream.
+// when the method's client side does not stream. A call that admitCall
+// refuses is answered and its frame released.
 func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 	sc.initContext(cl)
 	stream := cl.stream
@@ -37,6 +39,7 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 		cl.recv = newRecvQueue(config.streamBufferSize, config.streamFullWait, func() {
 			sc.failCall(cl, status.New(codes.ResourceExhausted, ErrStreamFull.Error()))
 		})
+		cl.recv.budget = &sc.budget
 		if payload := cl.env.payload; !stream.StreamingClient || len(payload) > 0 {
 			msg := getBufferLen(len(payload))
 			copy(*msg, payload)
@@ -45,6 +48,13 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 		if h.Flags&flagRemoteOpen == 0 {
 			cl.recv.end(io.EOF)
 		}
+		// The frame is not kept for a stream (see connBudget): its names are
+		// copied, its payload is in the queue, its metadata was copied.
+		names := make([]byte, len(cl.env.service)+len(cl.env.method))
+		n := copy(names, cl.env.service)
+		copy(names[n:], cl.env.method)
+		cl.env.service, cl.env.method = names[:n], names[n:]
+		sc.releaseFrame(cl)
 	}
 	if stream == nil {
 		sc.unaryInFlight.Add(1)
@@ -57,7 +67,24 @@ func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
 		cl.ctx.cancel(sc.ctx.Err())
 	}
 	sc.mu.Unlock()
+	if ctx := &cl.ctx; ctx.hasDeadline {
+		cl.expiry = time.AfterFunc(time.Until(ctx.deadline), func() { sc.failCall(cl, deadlineStatus) })
+	}
 	sc.dispatch(cl)
+}
+
+// deadlineStatus answers a call whose handler has not answered by the
+// call's deadline: what a handler that returns ctx.Err() answers.
+var deadlineStatus = status.FromContextError(context.DeadlineExceeded)
+
+// releaseFrame frees a call's request frame, if it still has one, and
+// takes it off the connection's budget.
+func (sc *serverConn) releaseFrame(cl *serverCall) {
+	if cl.frame != nil {
+		sc.budget.release(cap(*cl.frame))
+		releaseBuffer(cl.frame)
+		cl.frame = nil
+	}
 }
 
 // initContext sets up the handler's context: the connection's, with the
@@ -81,7 +108,7 @@ func (sc *serverConn) initContext(cl *serverCall) {
 // runCall runs the handler of a call and sends its answer. unmarshal
 // decodes the request of a unary call (see runUnary).
 func (sc *serverConn) runCall(cl *serverCall, unmarshal func(interface{}) error) {
-	defer releaseBuffer(cl.frame) // the request's payload aliases it
+	defer sc.releaseFrame(cl) // the request's payload aliases it
 	defer cl.cancel()
 	var resp interface{}
 	var st *status.Status
@@ -91,8 +118,18 @@ func (sc *serverConn) runCall(cl *serverCall, unmarshal func(interface{}) error)
 	} else {
 		resp, st = sc.server.runUnary(cl, unmarshal)
 	}
+	if cl.expiry != nil {
+		cl.expiry.Stop()
+	}
+	if cl.recv != nil {
+		cl.recv.drop() // no one takes its messages now
+	}
 	if !cl.answered.CompareAndSwap(false, true) {
-		return // failed early by the reader, which has answered already
+		// Answered already (failCall: by the reader, at the deadline):
+		// the answer is dropped.
+		sc.abandoned.Add(-1)
+		sc.server.counts.abandoned.Add(-1)
+		return
 	}
 	st = sc.answer(cl, cl.stream != nil && cl.stream.StreamingServer, resp, st)
 	sc.endCall(cl, st)
@@ -128,6 +165,9 @@ func (sc *serverConn) failCall(cl *serverCall, st *status.Status) bool {
 	if !cl.answered.CompareAndSwap(false, true) {
 		return false
 	}
+	// The handler still runs; runCall counts it off when it returns.
+	sc.abandoned.Add(1)
+	sc.server.counts.abandoned.Add(1)
 	cl.cancel()
 	if cl.recv != nil {
 		cl.recv.fail(ErrStreamClosed)
@@ -238,16 +278,24 @@ func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, last bool) err
 		return nil
 	default:
 	}
+	// While it waits for room, the frame counts against the budget.
+	held := 0
+	if f.data != nil {
+		held = cap(*f.data)
+	}
+	sc.budget.hold(held)
+	err := errContextDone
 	select {
 	case sc.sendq <- f:
-		return nil
+		err = nil
 	case <-sc.done:
-		sc.out.pending.Add(-1)
-		releaseBuffer(f.data)
-		return ErrStreamClosed
+		err = ErrStreamClosed
 	case <-done:
+	}
+	sc.budget.release(held)
+	if err != nil {
 		sc.out.pending.Add(-1)
 		releaseBuffer(f.data)
-		return errContextDone
 	}
+	return err
 }

@@ -173,6 +173,13 @@ type ServerCounts struct {
 	Connections int // connections open (handshaking or serving)
 	Calls       int // unary calls in flight, over all connections
 	Streams     int // streams open, over all connections
+	// Abandoned counts the handlers still running after the server
+	// answered their calls without them: their deadline passed, or the
+	// call failed (its stream overflowed, its id was reused). A goroutine
+	// cannot be stopped from outside; these are the handlers that ignore
+	// their context. Each still counts against its connection's
+	// WithServerMaxConcurrentRequests until it returns.
+	Abandoned int
 }
 
 // inFlightCounts counts calls and streams in flight; safe for concurrent
@@ -180,6 +187,7 @@ type ServerCounts struct {
 type inFlightCounts struct {
 	_              noCompare
 	calls, streams atomic.Int64
+	abandoned      atomic.Int64 // see ServerCounts.Abandoned
 }
 
 func (c *inFlightCounts) add(stream bool, delta int64) {
