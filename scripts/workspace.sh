@@ -26,7 +26,7 @@ HEADER
   cat "$body"
 } >"$tmp"
 if [ "${1:-}" = -check ]; then
-  if ! diff -u go.work "$tmp"; then
+  if ! git diff --no-index -- go.work "$tmp"; then
     echo "go.work is out of date: run ./scripts/workspace.sh" >&2
     exit 1
   fi
