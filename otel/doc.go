@@ -6,7 +6,10 @@
 // github.com/containerd/otelttrpc: the same interceptor constructors and
 // options, the same span names and attributes and the same wire format, so
 // a program moving from containerd's ttrpc changes only the import (keep
-// the name otelttrpc, and the calls compile as they are):
+// the name otelttrpc, and calls of the interceptors, of WithTracerProvider,
+// WithPropagators and WithMessageEvents, and uses of the attribute keys
+// and values compile as they are; WithMeterProvider, Version and
+// RPCNameKey are not here):
 //
 //	import otelttrpc "github.com/featherrpc/ttrpc/otel"
 //
