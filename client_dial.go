@@ -170,6 +170,8 @@ func (d *dialSource) get(ctx context.Context) (*clientConn, error) {
 			switch {
 			case err == nil:
 				return cc, nil
+			case ctx.Err() != nil && d.config.dial.waitForConn:
+				return nil, waitContextError(ctx.Err(), err) // ended during a dial: say how it went
 			case ctx.Err() != nil:
 				return nil, contextError(ctx.Err())
 			case d.hasConn() || errors.Is(err, ErrClosed) || d.config.dial.waitForConn:

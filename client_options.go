@@ -21,7 +21,7 @@ type clientConfig struct {
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
-	stats             StatsHandler
+	stats             statsReporter
 	convertError      func(error) error // set by WithErrorConverter, or nil
 	dial              dialConfig        // NewClientWithDialer only
 }
@@ -170,7 +170,7 @@ func messageSizeLimit(n int) int {
 // connection and calls. Default: none (and no cost).
 func WithClientStatsHandler(h StatsHandler) ClientOpts {
 	return func(c *Client) {
-		c.config.stats = h
+		c.config.stats = newStatsReporter(h)
 	}
 }
 

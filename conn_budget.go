@@ -23,6 +23,7 @@ import (
 // does not take fails its stream as full (recv_queue.go), which releases
 // it.
 type connBudget struct {
+	_     noCompare
 	held  atomic.Int64
 	limit int64
 	// room gets a token when held falls to the limit or below, for a

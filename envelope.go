@@ -181,20 +181,28 @@ func stringFieldSize(num protowire.Number, s string) int {
 }
 
 // requestEnvelope is a decoded Request. service, method and payload alias
-// the frame it was decoded from.
+// the frame it was decoded from; so does mdRaw, the envelope from its first
+// metadata entry on, which decodeMetadata decodes once the request has been
+// admitted.
 type requestEnvelope struct {
 	service, method []byte
 	payload         []byte
 	timeoutNano     int64
-	metadata        MD // nil when the request has none
+	metadata        MD // nil when the request has none; set by decodeMetadata
+	mdRaw           []byte
+	mdEntries       int // metadata entries on the wire
 }
 
 // decodeRequest decodes a Request envelope as proto.Unmarshal would:
 // unknown fields and fields of an unexpected wire type are skipped, the
 // last value of a repeated scalar wins, and strings must be valid UTF-8.
+// The metadata entries are only counted and skipped: decodeMetadata decodes
+// them, so that a request refused before then costs one pass over its
+// fields and no allocation, whatever order its fields come in.
 func decodeRequest(b []byte) (requestEnvelope, error) {
 	var env requestEnvelope
 	for len(b) > 0 {
+		field := b
 		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return env, envelopeError(n)
@@ -211,14 +219,13 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 			var v uint64
 			v, n = protowire.ConsumeVarint(b)
 			env.timeoutNano = int64(v)
-		case num == fieldRequestMetadata && typ == protowire.BytesType:
-			var kv []byte
-			if kv, n = protowire.ConsumeBytes(b); n >= 0 {
-				if err := decodeKeyValue(kv, &env.metadata); err != nil {
-					return env, err
-				}
-			}
 		default:
+			if num == fieldRequestMetadata && typ == protowire.BytesType {
+				if env.mdEntries == 0 {
+					env.mdRaw = field
+				}
+				env.mdEntries++
+			}
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
@@ -229,14 +236,47 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 	return env, nil
 }
 
-// decodeKeyValue decodes one KeyValue and appends it to *md. The key and
-// the value are copied into one string, of which each is a part.
-func decodeKeyValue(b []byte, md *MD) error {
+// decodeMetadata decodes the metadata entries that decodeRequest counted
+// into env.metadata: at most maxEntries of them, with at most maxBytes of
+// keys and values together, else it fails with errMetadataEntries (before
+// decoding any) or errMetadataBytes (before copying the entry that goes
+// over). A malformed entry fails with errMalformedEnvelope.
+func (env *requestEnvelope) decodeMetadata(maxEntries, maxBytes int) error {
+	if env.mdEntries == 0 {
+		return nil
+	}
+	if env.mdEntries > maxEntries {
+		return errMetadataEntries
+	}
+	md := make(MD, min(env.mdEntries, 8)) // one group of slots; more grow it
+	room := maxBytes
+	for b := env.mdRaw; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b) // valid: decodeRequest read it
+		b = b[n:]
+		if num != fieldRequestMetadata || typ != protowire.BytesType {
+			b = b[protowire.ConsumeFieldValue(num, typ, b):]
+			continue
+		}
+		kv, n := protowire.ConsumeBytes(b)
+		b = b[n:]
+		var err error
+		if room, err = decodeKeyValue(kv, md, room); err != nil {
+			return err
+		}
+	}
+	env.metadata = md
+	return nil
+}
+
+// decodeKeyValue decodes one KeyValue and appends it to md, when its key
+// and value fit in room bytes; it returns the room left. The key and the
+// value are copied into one string, of which each is a part.
+func decodeKeyValue(b []byte, md MD, room int) (int, error) {
 	var key, value []byte
 	for len(b) > 0 {
 		num, typ, n := consumeTag(b)
 		if n < 0 {
-			return envelopeError(n)
+			return room, envelopeError(n)
 		}
 		b = b[n:]
 		switch {
@@ -248,16 +288,16 @@ func decodeKeyValue(b []byte, md *MD) error {
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return envelopeError(n)
+			return room, envelopeError(n)
 		}
 		b = b[n:]
 	}
-	if *md == nil {
-		*md = MD{}
+	if room -= len(key) + len(value); room < 0 {
+		return room, errMetadataBytes
 	}
 	text := string(key) + string(value)
 	md.Append(text[:len(key)], text[len(key):])
-	return nil
+	return room, nil
 }
 
 // decodeResponse decodes a Response envelope: its status (nil when absent)

@@ -33,7 +33,7 @@ func TestDecodeRequestMetadataMatchesAppend(t *testing.T) {
 		"namespace", "default", "Trace-ID", "abc", "namespace", "k8s.io", "", "empty key",
 		"empty-value", "", "TRACE-id", "def", "x", "1", "y", "2", "namespace", "moby",
 	}
-	env, err := decodeRequest(requestWithMetadata(t, kvs...))
+	env, err := decodeRequestWhole(requestWithMetadata(t, kvs...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestDecodeRequestMetadataMatchesAppend(t *testing.T) {
 // is reused, and appending to one key's values changes no other key's.
 func TestDecodeRequestMetadataIsIndependent(t *testing.T) {
 	frame := requestWithMetadata(t, "a", "1", "b", "2", "c", "3")
-	env, err := decodeRequest(frame)
+	env, err := decodeRequestWhole(frame)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDecodeRequestMetadataAllocations(t *testing.T) {
 		}
 		frame := requestWithMetadata(t, kvs...)
 		allocs := testing.AllocsPerRun(100, func() {
-			if _, err := decodeRequest(frame); err != nil {
+			if _, err := decodeRequestWhole(frame); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -127,7 +127,7 @@ func TestDecodeRequestRejectsWhatProtoRejects(t *testing.T) {
 		"invalid UTF-8 key":   {0x2a, 0x03, 0x0a, 0x01, 0xff},
 		"truncated varint":    {0x20, 0x80},
 	} {
-		_, err := decodeRequest(b)
+		_, err := decodeRequestWhole(b)
 		protoErr := proto.Unmarshal(b, &Request{})
 		if err == nil || protoErr == nil {
 			t.Errorf("%s: decodeRequest error %v, proto.Unmarshal error %v; want both to fail", name, err, protoErr)
@@ -152,7 +152,7 @@ func FuzzDecodeRequestMatchesProto(f *testing.F) {
 	f.Add(append(seed, 0x0a, 0x01, 'X'))                       // a repeated scalar: the last wins
 	f.Add([]byte{0x08, 0x01})                                  // service with the wrong wire type
 	f.Fuzz(func(t *testing.T, b []byte) {
-		env, err := decodeRequest(b)
+		env, err := decodeRequestWhole(b)
 		want := &Request{}
 		protoErr := proto.Unmarshal(b, want)
 		if (err == nil) != (protoErr == nil) {

@@ -40,6 +40,18 @@ var (
 	ErrStreamFull = errors.New("ttrpc: stream buffer full")
 )
 
+// errTooManyConns refuses a connection accepted over the limit of
+// WithServerMaxConnections; the server closes it and logs it.
+var errTooManyConns = errors.New("ttrpc: too many connections")
+
+// errMetadataEntries and errMetadataBytes refuse a request whose metadata
+// is over the limits of WithServerMaxMetadata; its call is answered
+// RESOURCE_EXHAUSTED, naming the limit.
+var (
+	errMetadataEntries = errors.New("ttrpc: request metadata has too many entries")
+	errMetadataBytes   = errors.New("ttrpc: request metadata has too many bytes of keys and values")
+)
+
 // errStreamIDsExhausted ends a client connection that has used every odd
 // stream id; a new connection starts again at 1.
 var errStreamIDsExhausted = errors.New("ttrpc: stream ids exhausted")

@@ -86,24 +86,25 @@ func newRecvQueue(size int, wait time.Duration, onFull func()) *recvQueue {
 // dropped.
 func (q *recvQueue) push(msg *[]byte) error {
 	cost := len(*msg) + queuedMessageOverhead
+	var err error
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.endErr != nil {
+	switch {
+	case q.endErr != nil:
 		releaseBuffer(msg)
-		return nil
-	}
-	if q.queued() > 0 && q.cost+cost > queueMemoryMax {
+	case q.queued() > 0 && q.cost+cost > queueMemoryMax:
 		releaseBuffer(msg)
 		q.failLocked(ErrStreamFull)
-		return ErrStreamFull
+		err = ErrStreamFull
+	default:
+		q.msgs = append(q.msgs, msg)
+		q.charge(cost)
+		if q.queued() > q.size && !q.armed {
+			q.armTimerLocked()
+		}
+		q.signal()
 	}
-	q.msgs = append(q.msgs, msg)
-	q.charge(cost)
-	if q.queued() > q.size && !q.armed {
-		q.armTimerLocked()
-	}
-	q.signal()
-	return nil
+	q.mu.Unlock()
+	return err
 }
 
 // queued returns the number of messages waiting; mu must be held.
@@ -115,16 +116,16 @@ func (q *recvQueue) queued() int {
 // (io.EOF) by the time a reader can take the message.
 func (q *recvQueue) pushLast(msg *[]byte) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.endErr != nil {
 		releaseBuffer(msg)
-		return
+	} else {
+		q.msgs = append(q.msgs, msg)
+		q.charge(len(*msg) + queuedMessageOverhead)
+		q.endErr = io.EOF
+		q.stopTimerLocked()
+		q.signal()
 	}
-	q.msgs = append(q.msgs, msg)
-	q.charge(len(*msg) + queuedMessageOverhead)
-	q.endErr = io.EOF
-	q.stopTimerLocked()
-	q.signal()
+	q.mu.Unlock()
 }
 
 // armTimerLocked starts the wait for the reader's progress.
@@ -166,12 +167,12 @@ func (q *recvQueue) expire() {
 // (io.EOF for a clean end) once they are taken. Only the first end counts.
 func (q *recvQueue) end(err error) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.endErr == nil {
 		q.endErr = err
 		q.stopTimerLocked()
 		q.signal()
 	}
+	q.mu.Unlock()
 }
 
 // fail ends the queue now with err, dropping the queued messages; except
@@ -179,8 +180,8 @@ func (q *recvQueue) end(err error) {
 // full, keeps them for its reader, who takes them before the error.
 func (q *recvQueue) fail(err error) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.failLocked(err)
+	q.mu.Unlock()
 }
 
 func (q *recvQueue) failLocked(err error) {
@@ -231,8 +232,9 @@ func (q *recvQueue) charge(n int) {
 // ended reports whether the queue has its end (messages may still wait).
 func (q *recvQueue) ended() bool {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.endErr != nil
+	ended := q.endErr != nil
+	q.mu.Unlock()
+	return ended
 }
 
 // errQueueStopped is returned by pop when its stop channel closes first.
@@ -264,9 +266,10 @@ func (q *recvQueue) pop(ctx context.Context, stop <-chan struct{}) (*[]byte, err
 // there is neither yet.
 func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.queued() == 0 {
-		return nil, q.endErr, q.endErr != nil
+		err = q.endErr
+		q.mu.Unlock()
+		return nil, err, err != nil
 	}
 	msg = q.msgs[q.head]
 	q.msgs[q.head] = nil
@@ -280,6 +283,7 @@ func (q *recvQueue) take() (msg *[]byte, err error, ok bool) {
 	if left <= q.size {
 		q.stopTimerLocked()
 	}
+	q.mu.Unlock()
 	return msg, nil, true
 }
 

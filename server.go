@@ -234,13 +234,14 @@ func (s *Server) isStopped() bool {
 // sleep waits for d, or returns false when the server stops first.
 func (s *Server) sleep(d time.Duration) bool {
 	t := time.NewTimer(d)
-	defer t.Stop()
+	slept := true
 	select {
 	case <-t.C:
-		return true
 	case <-s.stopped:
-		return false
+		slept = false
 	}
+	t.Stop()
+	return slept
 }
 
 // addListener registers l with a serving server, so that Shutdown and

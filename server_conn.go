@@ -209,15 +209,15 @@ func (sc *serverConn) handshake() (net.Conn, interface{}, error) {
 // connection was terminated meanwhile (then it closes it and returns false).
 func (sc *serverConn) setConn(conn net.Conn) bool {
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	select {
-	case <-sc.done:
-		conn.Close()
-		return false
-	default:
+	ok := !isDone(sc.done)
+	if ok {
+		sc.conn = conn
 	}
-	sc.conn = conn
-	return true
+	sc.mu.Unlock()
+	if !ok {
+		conn.Close()
+	}
+	return ok
 }
 
 // writeLoop is the writer goroutine.
@@ -258,11 +258,12 @@ func (sc *serverConn) drainIfIdleLocked() {
 // calls, so the count cannot grow between this check and startCall.
 func (sc *serverConn) admissionStatus() *status.Status {
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
+	shuttingDown, inFlight := sc.shuttingDown, len(sc.calls)+int(sc.abandoned.Load())
+	sc.mu.Unlock()
 	switch limit := sc.server.config.maxRequests; {
-	case sc.shuttingDown:
+	case shuttingDown:
 		return status.New(codes.Unavailable, "ttrpc: server shutting down")
-	case len(sc.calls)+int(sc.abandoned.Load()) >= limit:
+	case inFlight >= limit:
 		return status.Newf(codes.ResourceExhausted, "ttrpc: too many requests in flight on this connection (limit %d)", limit)
 	}
 	return nil

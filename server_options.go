@@ -22,7 +22,7 @@ type serverConfig struct {
 	maxRecv, maxSend  int
 	streamBufferSize  int
 	streamFullWait    time.Duration
-	stats             StatsHandler
+	stats             statsReporter
 	maxRequests       int           // calls and streams in flight per connection
 	handshakeTimeout  time.Duration // 0: none
 	codec             codec         // set by WithServerProtoCodec
@@ -221,7 +221,7 @@ func WithServerHandshakeTimeout(d time.Duration) ServerOpt {
 // connections and calls. Default: none (and no cost).
 func WithServerStatsHandler(h StatsHandler) ServerOpt {
 	return func(c *serverConfig) error {
-		c.stats = h
+		c.stats = newStatsReporter(h)
 		return nil
 	}
 }

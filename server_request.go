@@ -197,8 +197,9 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 
 func (sc *serverConn) lookupCall(id uint32) *serverCall {
 	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	return sc.calls[id]
+	cl := sc.calls[id]
+	sc.mu.Unlock()
+	return cl
 }
 
 // sendStatus answers stream id, which has no call in flight, with a

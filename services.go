@@ -44,11 +44,14 @@ func newServiceSet() *serviceSet {
 func (ss *serviceSet) register(name string, desc *ServiceDesc) {
 	cp := &ServiceDesc{Methods: maps.Clone(desc.Methods), Streams: maps.Clone(desc.Streams)}
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if _, ok := ss.services[name]; ok {
+	_, dup := ss.services[name]
+	if !dup {
+		ss.services[name] = cp
+	}
+	ss.mu.Unlock()
+	if dup {
 		panic(fmt.Sprintf("ttrpc: duplicate service %v registered", name))
 	}
-	ss.services[name] = cp
 }
 
 // lookup finds service.method: a unary Method, or a Stream, or an

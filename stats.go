@@ -38,6 +38,7 @@ func (s Side) String() string {
 
 // ConnStats describes a connection that opened or closed.
 type ConnStats struct {
+	_          noCompare
 	Side       Side
 	Closed     bool // false when the connection opened
 	LocalAddr  net.Addr
@@ -50,6 +51,7 @@ type ConnStats struct {
 
 // CallStats describes a unary call or a stream that started or ended.
 type CallStats struct {
+	_          noCompare
 	Side       Side
 	FullMethod string // "/" + service + "/" + method
 	// StreamingClient and StreamingServer are both false for a unary call.
@@ -80,11 +82,61 @@ type StatsHandler interface {
 	HandleCall(CallStats)
 }
 
+// statsReporter is what a client or server reports its calls and
+// connections through; nil without a StatsHandler. Its one implementation,
+// handlerStats, is made only by WithServerStatsHandler and
+// WithClientStatsHandler, so that a program that sets no handler links
+// none of the reporting code.
+type statsReporter interface {
+	beginCall(side Side, full string, streamingClient, streamingServer bool) *callStats
+	endCall(cs *callStats, err error)
+	conn(side Side, conn net.Conn, closed bool, err error)
+}
+
+// newStatsReporter reports to h; nil for a nil h.
+func newStatsReporter(h StatsHandler) statsReporter {
+	if h == nil {
+		return nil
+	}
+	return &handlerStats{h: h}
+}
+
+// handlerStats reports to a StatsHandler.
+type handlerStats struct{ h StatsHandler }
+
+func (r *handlerStats) beginCall(side Side, full string, streamingClient, streamingServer bool) *callStats {
+	cs := &callStats{reporter: r, start: time.Now(), info: CallStats{
+		Side:            side,
+		FullMethod:      full,
+		StreamingClient: streamingClient,
+		StreamingServer: streamingServer,
+	}}
+	r.h.HandleCall(cs.info)
+	return cs
+}
+
+func (r *handlerStats) endCall(cs *callStats, err error) {
+	info := cs.info
+	info.Ended = true
+	info.Code = statsCode(err)
+	info.BytesIn = cs.bytesIn.Load()
+	info.BytesOut = cs.bytesOut.Load()
+	info.Duration = time.Since(cs.start)
+	r.h.HandleCall(info)
+}
+
+func (r *handlerStats) conn(side Side, conn net.Conn, closed bool, err error) {
+	r.h.HandleConn(ConnStats{
+		Side: side, Closed: closed, Err: err,
+		LocalAddr: conn.LocalAddr(), RemoteAddr: conn.RemoteAddr(),
+	})
+}
+
 // callStats accumulates the figures of one call for its StatsHandler. A nil
 // *callStats (no handler) records nothing, so the hot path pays a nil check.
 type callStats struct {
 	_        noCompare
-	handler  StatsHandler
+	reporter statsReporter
 	info     CallStats
 	start    time.Time
 	bytesIn  atomic.Int64
@@ -92,20 +144,13 @@ type callStats struct {
 	ended    atomic.Bool
 }
 
-// beginCallStats reports a call's start to h and returns its accumulator,
-// or nil when h is nil.
-func beginCallStats(h StatsHandler, side Side, full string, streamingClient, streamingServer bool) *callStats {
-	if h == nil {
+// beginCallStats reports a call's start through r and returns its
+// accumulator, or nil when r is nil.
+func beginCallStats(r statsReporter, side Side, full string, streamingClient, streamingServer bool) *callStats {
+	if r == nil {
 		return nil
 	}
-	cs := &callStats{handler: h, start: time.Now(), info: CallStats{
-		Side:            side,
-		FullMethod:      full,
-		StreamingClient: streamingClient,
-		StreamingServer: streamingServer,
-	}}
-	h.HandleCall(cs.info)
-	return cs
+	return r.beginCall(side, full, streamingClient, streamingServer)
 }
 
 func (cs *callStats) received(n int) {
@@ -122,16 +167,9 @@ func (cs *callStats) sent(n int) {
 
 // end reports the call's end once, with the code of err.
 func (cs *callStats) end(err error) {
-	if cs == nil || !cs.ended.CompareAndSwap(false, true) {
-		return
+	if cs != nil && cs.ended.CompareAndSwap(false, true) {
+		cs.reporter.endCall(cs, err)
 	}
-	info := cs.info
-	info.Ended = true
-	info.Code = statsCode(err)
-	info.BytesIn = cs.bytesIn.Load()
-	info.BytesOut = cs.bytesOut.Load()
-	info.Duration = time.Since(cs.start)
-	cs.handler.HandleCall(info)
 }
 
 // statsCode classifies a call's outcome for CallStats.Code.
@@ -147,15 +185,11 @@ func statsCode(err error) codes.Code {
 	return status.Code(err)
 }
 
-// reportConn reports a connection event to h, if set.
-func reportConn(h StatsHandler, side Side, conn net.Conn, closed bool, err error) {
-	if h == nil {
-		return
+// reportConn reports a connection event through r, if set.
+func reportConn(r statsReporter, side Side, conn net.Conn, closed bool, err error) {
+	if r != nil {
+		r.conn(side, conn, closed, err)
 	}
-	h.HandleConn(ConnStats{
-		Side: side, Closed: closed, Err: err,
-		LocalAddr: conn.LocalAddr(), RemoteAddr: conn.RemoteAddr(),
-	})
 }
 
 // ClientCounts are a Client's current figures.

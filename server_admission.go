@@ -1,0 +1,49 @@
+// Copyright The featherrpc Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package ttrpc
+
+import (
+	"errors"
+
+	"github.com/featherrpc/ttrpc/codes"
+	"github.com/featherrpc/ttrpc/status"
+)
+
+// admitCall is the last check of a request that its connection admitted:
+// the server-wide limit of calls in flight, then the request's metadata,
+// decoded within its limits only now, so that a request refused by either
+// limit of calls in flight costs no more than one pass over its fields. It
+// returns the status to refuse the call with, or nil; an admitted call
+// holds a server-wide slot (with WithServerMaxInFlight) until endCall.
+func (sc *serverConn) admitCall(cl *serverCall) *status.Status {
+	s := sc.server
+	limits := &s.config.limits
+	// Reserve, then check: two connections racing for the last slot cannot
+	// both get it. Abandoned handlers still hold their goroutines.
+	if limit := limits.maxInFlight; limit > 0 && s.inFlight.Add(1)+s.counts.abandoned.Load() > int64(limit) {
+		s.inFlight.Add(-1)
+		return status.Newf(codes.ResourceExhausted, "ttrpc: too many requests in flight on this server (limit %d)", limit)
+	}
+	err := cl.env.decodeMetadata(limits.maxMetadataEntries, limits.maxMetadataBytes)
+	if err == nil {
+		return nil
+	}
+	sc.releaseServerSlot()
+	limit := limits.maxMetadataEntries
+	switch {
+	case errors.Is(err, errMetadataBytes):
+		limit = limits.maxMetadataBytes
+	case !errors.Is(err, errMetadataEntries):
+		return status.Newf(codes.InvalidArgument, "unmarshal request error: %v", err)
+	}
+	return status.Newf(codes.ResourceExhausted, "%v (limit %d)", err, limit)
+}
+
+// releaseServerSlot gives back the server-wide slot of a call that
+// admitCall admitted.
+func (sc *serverConn) releaseServerSlot() {
+	if sc.server.config.limits.maxInFlight > 0 {
+		sc.server.inFlight.Add(-1)
+	}
+}
