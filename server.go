@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,11 @@ type Server struct {
 	stream StreamServerInterceptor
 
 	counts inFlightCounts // calls and streams in flight, over all connections
+	// Atomics of the server-wide limits (server_admission.go,
+	// server_conn_limit.go), safe for concurrent use without a lock.
+	inFlight      atomic.Int64 // calls holding a slot of WithServerMaxInFlight
+	refusedConns  atomic.Int64 // connections closed over the limit since the last log line
+	refusalLogged atomic.Int64 // when that line was logged, in Unix nanoseconds
 
 	mu sync.Mutex
 	// guarded by mu:
@@ -126,10 +132,14 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		sc := newServerConn(ctx, s, conn)
-		if !s.addConn(sc) {
+		sc, err := s.addConn(ctx, conn)
+		if err != nil {
 			conn.Close()
-			return ErrServerClosed
+			if err == errTooManyConns {
+				s.logRefusedConn()
+				continue
+			}
+			return err
 		}
 		// Owner: s, through s.conns. sc.serve exits when the connection has
 		// ended and all its goroutines have returned; Shutdown waits for it.
@@ -269,18 +279,27 @@ func (s *Server) removeListener(l net.Listener) {
 	l.Close()
 }
 
-// addConn registers a connection with a serving server. It and the other
-// short critical sections here unlock without defer: each defer adds a
-// function to the minimal server, whose size is budgeted (bench's
-// TestBenchShort).
-func (s *Server) addConn(sc *serverConn) bool {
+// addConn registers a new connection on conn with a serving server, within
+// its limit of connections (else ErrServerClosed or errTooManyConns, and
+// nothing is made for conn). It and the other short critical sections here
+// unlock without defer: each defer adds a function to the minimal server,
+// whose size is budgeted (bench's TestBenchShort).
+func (s *Server) addConn(ctx context.Context, conn net.Conn) (*serverConn, error) {
 	s.mu.Lock()
-	serving := s.state == serverServing
-	if serving {
+	var err error
+	switch limit := s.config.limits.maxConns; {
+	case s.state != serverServing:
+		err = ErrServerClosed
+	case limit > 0 && len(s.conns) >= limit:
+		err = errTooManyConns
+	}
+	var sc *serverConn
+	if err == nil {
+		sc = newServerConn(ctx, s, conn)
 		s.conns[sc] = struct{}{}
 	}
 	s.mu.Unlock()
-	return serving
+	return sc, err
 }
 
 // forgetConn removes a connection whose goroutines have all returned.

@@ -23,6 +23,11 @@ import (
 // when the method's client side does not stream. A call that admitCall
 // refuses is answered and its frame released.
 func (sc *serverConn) startCall(h frameHeader, cl *serverCall) {
+	if st := sc.admitCall(cl); st != nil {
+		sc.releaseFrame(cl)
+		sc.sendStatus(cl.id, st)
+		return
+	}
 	sc.initContext(cl)
 	stream := cl.stream
 	sc.server.counts.add(stream != nil, 1)
@@ -190,6 +195,7 @@ func (sc *serverConn) endCall(cl *serverCall, st *status.Status) {
 	delete(sc.calls, cl.id)
 	sc.drainIfIdleLocked()
 	sc.mu.Unlock()
+	sc.releaseServerSlot()
 	// Last, so that a zero count also means the calls have left the
 	// connection (and no longer count against its limit).
 	sc.server.counts.add(cl.recv != nil, -1)
