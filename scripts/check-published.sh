@@ -64,6 +64,8 @@ module_files() {
 }
 
 proxy="$tmp/proxy"
+# The module cache this machine has already filled, as a proxy behind ours.
+cache_proxy="file://$(go env GOMODCACHE)/cache/download"
 
 dirs="${*:-$(repo_modules)}"
 checked=""
@@ -110,7 +112,7 @@ for dir in $checked; do
     cd "$copy" &&
       export GOWORK=off GOFLAGS=-mod=mod GOTOOLCHAIN=local \
         GOMODCACHE="$tmp/modcache" \
-        GOPROXY="file://$proxy,file://$(go env GOMODCACHE)/cache/download,https://proxy.golang.org" \
+        GOPROXY="file://$proxy,$cache_proxy,https://proxy.golang.org" \
         GONOSUMDB=github.com/featherrpc/ttrpc &&
       go build -o /dev/null ./... &&
       go vet ./... &&
