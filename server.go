@@ -79,11 +79,8 @@ func NewServer(opts ...ServerOpt) (*Server, error) {
 		stopped:   make(chan struct{}),
 		connsGone: make(chan struct{}),
 	}
-	if chain, ok := config.unaryInterceptorChain(); ok {
-		s.unary = chain
-	}
-	if chain, ok := config.streamInterceptorChain(); ok {
-		s.stream = chain
+	if config.interceptors != nil {
+		config.interceptors(s)
 	}
 	return s, nil
 }

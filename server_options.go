@@ -18,16 +18,19 @@ type serverConfig struct {
 	unaryChain        []UnaryServerInterceptor
 	streamInterceptor StreamServerInterceptor
 	streamChain       []StreamServerInterceptor
-	logger            Logger
-	maxRecv, maxSend  int
-	streamBufferSize  int
-	streamFullWait    time.Duration
-	stats             statsReporter
-	maxRequests       int           // calls and streams in flight per connection
-	handshakeTimeout  time.Duration // 0: none
-	codec             codec         // set by WithServerProtoCodec
-	noRecover         bool          // set by WithServerPanicRecovery(false)
-	limits            serverLimits  // server_limits.go
+	// interceptors resolves the four interceptor options for NewServer;
+	// set by them, so that a program that uses none links none of it.
+	interceptors     func(*Server)
+	logger           Logger
+	maxRecv, maxSend int
+	streamBufferSize int
+	streamFullWait   time.Duration
+	stats            statsReporter
+	maxRequests      int           // calls and streams in flight per connection
+	handshakeTimeout time.Duration // 0: none
+	codec            codec         // set by WithServerProtoCodec
+	noRecover        bool          // set by WithServerPanicRecovery(false)
+	limits           serverLimits  // server_limits.go
 }
 
 // Defaults of the server's limits.
@@ -77,6 +80,7 @@ func WithUnaryServerInterceptor(i UnaryServerInterceptor) ServerOpt {
 			return errUnaryInterceptorTwice
 		}
 		c.unaryInterceptor = i
+		c.interceptors = installInterceptors
 		return nil
 	}
 }
@@ -87,6 +91,7 @@ func WithUnaryServerInterceptor(i UnaryServerInterceptor) ServerOpt {
 func WithChainUnaryServerInterceptor(interceptors ...UnaryServerInterceptor) ServerOpt {
 	return func(c *serverConfig) error {
 		c.unaryChain = append(c.unaryChain, interceptors...)
+		c.interceptors = installInterceptors
 		return nil
 	}
 }
@@ -102,6 +107,16 @@ func WithServerLogger(logger Logger) ServerOpt {
 			c.logger = logger
 		}
 		return nil
+	}
+}
+
+// installInterceptors gives s the chains of its interceptor options.
+func installInterceptors(s *Server) {
+	if chain, ok := s.config.unaryInterceptorChain(); ok {
+		s.unary = chain
+	}
+	if chain, ok := s.config.streamInterceptorChain(); ok {
+		s.stream = chain
 	}
 }
 
@@ -124,6 +139,7 @@ func WithStreamServerInterceptor(i StreamServerInterceptor) ServerOpt {
 			return fmt.Errorf("%w: WithStreamServerInterceptor", errOptionTwice)
 		}
 		c.streamInterceptor = i
+		c.interceptors = installInterceptors
 		return nil
 	}
 }
@@ -134,6 +150,7 @@ func WithStreamServerInterceptor(i StreamServerInterceptor) ServerOpt {
 func WithChainStreamServerInterceptor(interceptors ...StreamServerInterceptor) ServerOpt {
 	return func(c *serverConfig) error {
 		c.streamChain = append(c.streamChain, interceptors...)
+		c.interceptors = installInterceptors
 		return nil
 	}
 }
