@@ -201,11 +201,44 @@ type requestEnvelope struct {
 // fields and no allocation, whatever order its fields come in.
 func decodeRequest(b []byte) (requestEnvelope, error) {
 	var env requestEnvelope
+	return env, env.decodeFields(b, nil, 0)
+}
+
+// decodeMetadata decodes the metadata entries that decodeRequest counted
+// into env.metadata: at most maxEntries of them, with at most maxBytes of
+// keys and values together, else it fails with errMetadataEntries (before
+// decoding any) or errMetadataBytes (before copying the entry that goes
+// over), and returns that limit. A malformed entry fails with
+// errMalformedEnvelope (and limit 0).
+func (env *requestEnvelope) decodeMetadata(maxEntries, maxBytes int) (limit int, err error) {
+	if env.mdEntries == 0 {
+		return 0, nil
+	}
+	if env.mdEntries > maxEntries {
+		return maxEntries, errMetadataEntries
+	}
+	md := make(MD, min(env.mdEntries, 8)) // one group of slots; more grow it
+	if err = env.decodeFields(env.mdRaw, md, maxBytes); err == errMetadataBytes {
+		limit = maxBytes
+	}
+	if err == nil {
+		env.metadata = md
+	}
+	return limit, err
+}
+
+// decodeFields decodes the fields of a Request in b into env. With md nil
+// (decodeRequest's pass) it counts the metadata entries and notes where the
+// first begins; else (decodeMetadata's pass, from there on) it decodes them
+// into md, within room bytes of keys and values. The fields of the second
+// pass that are not metadata were decoded by the first, and are decoded
+// again to the same values.
+func (env *requestEnvelope) decodeFields(b []byte, md MD, room int) error {
 	for len(b) > 0 {
 		field := b
 		num, typ, n := consumeTag(b)
 		if n < 0 {
-			return env, envelopeError(n)
+			return envelopeError(n)
 		}
 		b = b[n:]
 		switch {
@@ -219,6 +252,14 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 			var v uint64
 			v, n = protowire.ConsumeVarint(b)
 			env.timeoutNano = int64(v)
+		case num == fieldRequestMetadata && typ == protowire.BytesType && md != nil:
+			var kv []byte
+			if kv, n = protowire.ConsumeBytes(b); n >= 0 {
+				var err error
+				if room, err = decodeKeyValue(kv, md, room); err != nil {
+					return err
+				}
+			}
 		default:
 			if num == fieldRequestMetadata && typ == protowire.BytesType {
 				if env.mdEntries == 0 {
@@ -229,42 +270,10 @@ func decodeRequest(b []byte) (requestEnvelope, error) {
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return env, envelopeError(n)
+			return envelopeError(n)
 		}
 		b = b[n:]
 	}
-	return env, nil
-}
-
-// decodeMetadata decodes the metadata entries that decodeRequest counted
-// into env.metadata: at most maxEntries of them, with at most maxBytes of
-// keys and values together, else it fails with errMetadataEntries (before
-// decoding any) or errMetadataBytes (before copying the entry that goes
-// over). A malformed entry fails with errMalformedEnvelope.
-func (env *requestEnvelope) decodeMetadata(maxEntries, maxBytes int) error {
-	if env.mdEntries == 0 {
-		return nil
-	}
-	if env.mdEntries > maxEntries {
-		return errMetadataEntries
-	}
-	md := make(MD, min(env.mdEntries, 8)) // one group of slots; more grow it
-	room := maxBytes
-	for b := env.mdRaw; len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b) // valid: decodeRequest read it
-		b = b[n:]
-		if num != fieldRequestMetadata || typ != protowire.BytesType {
-			b = b[protowire.ConsumeFieldValue(num, typ, b):]
-			continue
-		}
-		kv, n := protowire.ConsumeBytes(b)
-		b = b[n:]
-		var err error
-		if room, err = decodeKeyValue(kv, md, room); err != nil {
-			return err
-		}
-	}
-	env.metadata = md
 	return nil
 }
 

@@ -21,7 +21,7 @@ import (
 func decodeRequestWhole(b []byte) (requestEnvelope, error) {
 	env, err := decodeRequest(b)
 	if err == nil {
-		err = env.decodeMetadata(math.MaxInt, math.MaxInt)
+		_, err = env.decodeMetadata(math.MaxInt, math.MaxInt)
 	}
 	return env, err
 }
@@ -53,7 +53,8 @@ func decodeWithin(b []byte, entries, bytes int) error {
 	if err != nil {
 		return err
 	}
-	return env.decodeMetadata(entries, bytes)
+	_, err = env.decodeMetadata(entries, bytes)
+	return err
 }
 
 // Exactly at a limit passes, one over fails with that limit's error; the
@@ -160,8 +161,8 @@ func TestDecodeMetadataBytesStopsEarly(t *testing.T) {
 		t.Errorf("refusing 1000 entries at the 5th: %v allocations, decoding 4: %v", refused, four)
 	}
 	env, _ := decodeRequest(metadataRequest(1000, 8, 1016))
-	if err := env.decodeMetadata(1024, 4<<10); !errors.Is(err, errMetadataBytes) || env.metadata != nil {
-		t.Errorf("error %v, metadata %d keys; want errMetadataBytes and none", err, len(env.metadata))
+	if limit, err := env.decodeMetadata(1024, 4<<10); !errors.Is(err, errMetadataBytes) || limit != 4<<10 || env.metadata != nil {
+		t.Errorf("error %v, limit %d, metadata %d keys; want errMetadataBytes, 4096 and none", err, limit, len(env.metadata))
 	}
 }
 
@@ -180,7 +181,7 @@ func BenchmarkUnaryDecodeRequest(b *testing.B) {
 			for range b.N {
 				env, err := decodeRequest(frame)
 				if err == nil {
-					err = env.decodeMetadata(defaultMaxMetadataEntries, defaultMaxMetadataBytes)
+					_, err = env.decodeMetadata(defaultMaxMetadataEntries, defaultMaxMetadataBytes)
 				}
 				if err != nil {
 					b.Fatal(err)

@@ -44,10 +44,11 @@ var (
 // WithServerMaxConnections; the server closes it and logs it.
 var errTooManyConns = errors.New("ttrpc: too many connections")
 
-// errMetadataEntries and errMetadataBytes refuse a request whose metadata
-// is over the limits of WithServerMaxMetadata; its call is answered
-// RESOURCE_EXHAUSTED, naming the limit.
+// errServerInFlight, errMetadataEntries and errMetadataBytes refuse a
+// request over WithServerMaxInFlight or WithServerMaxMetadata; its call is
+// answered RESOURCE_EXHAUSTED, naming the limit.
 var (
+	errServerInFlight  = errors.New("ttrpc: too many requests in flight on this server")
 	errMetadataEntries = errors.New("ttrpc: request metadata has too many entries")
 	errMetadataBytes   = errors.New("ttrpc: request metadata has too many bytes of keys and values")
 )

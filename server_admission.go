@@ -4,8 +4,6 @@
 package ttrpc
 
 import (
-	"errors"
-
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/status"
 )
@@ -19,22 +17,17 @@ import (
 func (sc *serverConn) admitCall(cl *serverCall) *status.Status {
 	s := sc.server
 	limits := &s.config.limits
+	limit := limits.maxInFlight
 	// Reserve, then check: two connections racing for the last slot cannot
 	// both get it. Abandoned handlers still hold their goroutines.
-	if limit := limits.maxInFlight; limit > 0 && s.inFlight.Add(1)+s.counts.abandoned.Load() > int64(limit) {
-		s.inFlight.Add(-1)
-		return status.Newf(codes.ResourceExhausted, "ttrpc: too many requests in flight on this server (limit %d)", limit)
-	}
-	err := cl.env.decodeMetadata(limits.maxMetadataEntries, limits.maxMetadataBytes)
-	if err == nil {
-		return nil
+	err := errServerInFlight
+	if limit <= 0 || s.inFlight.Add(1)+s.counts.abandoned.Load() <= int64(limit) {
+		if limit, err = cl.env.decodeMetadata(limits.maxMetadataEntries, limits.maxMetadataBytes); err == nil {
+			return nil
+		}
 	}
 	sc.releaseServerSlot()
-	limit := limits.maxMetadataEntries
-	switch {
-	case errors.Is(err, errMetadataBytes):
-		limit = limits.maxMetadataBytes
-	case !errors.Is(err, errMetadataEntries):
+	if limit == 0 { // malformed metadata
 		return status.Newf(codes.InvalidArgument, "unmarshal request error: %v", err)
 	}
 	return status.Newf(codes.ResourceExhausted, "%v (limit %d)", err, limit)
