@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 )
 
 // The framed channel: the bottom layer of the library. A frame is a 10-byte
@@ -114,6 +115,10 @@ type channel struct {
 	wbuf    *[]byte // pooled; nil while nothing is buffered
 	werr    error   // the first write error; every later send and flush returns it
 	maxSend int
+	// the write stall timeout (frame_timeouts.go); wdl is nil without one
+	wdl       writeDeadliner
+	stall     time.Duration
+	wdeadline time.Time // the write deadline set last
 }
 
 // writeBufferSize is the most a channel gathers before it writes. The
@@ -136,17 +141,29 @@ func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
 // over the limit is read and discarded: recv returns its header with a
 // *frameTooLargeError, and the channel can go on reading. A stream that
 // ends cleanly between frames gives io.EOF; one that ends inside a frame
-// gives io.ErrUnexpectedEOF.
+// gives io.ErrUnexpectedEOF. The frame and idle timeouts (setTimeouts)
+// bound the reads.
 //
 // When nothing is buffered, recv first lets other goroutines run: those
 // that the frames just received woke (a handler, a caller) then go first,
 // instead of waiting behind a read that finds nothing yet and parks.
 func (ch *channel) recv() (frameHeader, *[]byte, error) {
-	if ch.br.start == ch.br.end {
+	br := ch.br
+	if br.start == br.end {
 		runtime.Gosched()
+		if err := br.await(); err != nil {
+			return frameHeader{}, nil, err
+		}
 	}
+	br.inFrame = true
+	h, data, err := ch.recvFrame()
+	return h, data, br.endFrame(err)
+}
+
+// recvFrame reads the frame that has begun in the read buffer.
+func (ch *channel) recvFrame() (frameHeader, *[]byte, error) {
 	if _, err := io.ReadFull(ch.br, ch.rhdr[:]); err != nil {
-		return frameHeader{}, nil, err
+		return frameHeader{}, nil, noEOF(err)
 	}
 	h, _ := parseFrameHeader(ch.rhdr[:])
 	if int64(h.Length) > int64(ch.maxRecv) {
@@ -155,13 +172,64 @@ func (ch *channel) recv() (frameHeader, *[]byte, error) {
 		}
 		return h, nil, &frameTooLargeError{Length: int64(h.Length), Limit: ch.maxRecv}
 	}
-	data := getBufferLen(int(h.Length))
-	if _, err := io.ReadFull(ch.br, *data); err != nil {
-		releaseBuffer(data)
-		return h, nil, noEOF(err)
-	}
-	return h, data, nil
+	data, err := ch.readData(int(h.Length))
+	return h, data, err
 }
+
+// readData reads a frame's n bytes of data into a pooled buffer. Data
+// already whole in the read buffer is copied at once. Data still on its way
+// is read into chunks as it comes, each as large as all before it (64 KiB
+// at least), until half of it has come; then into a buffer of n, where the
+// chunks are gathered. So a header announcing megabytes costs 64 KiB until
+// its bytes come, a frame holds about twice the bytes received until it is
+// whole (64 KiB at least), and its data is read in few reads, half of it
+// copied once.
+func (ch *channel) readData(n int) (*[]byte, error) {
+	br := ch.br
+	if n <= br.end-br.start {
+		data := getBufferLen(n)
+		br.start += copy(*data, br.buf[br.start:])
+		return data, nil
+	}
+	var array [maxBufferClass]*[]byte // more than the chunks of 16 MiB
+	chunks := array[:0]
+	got := 0
+	for got < n-got {
+		chunk := getBufferLen(min(n-got, max(readChunkMin, got)))
+		chunks = append(chunks, chunk)
+		m, err := io.ReadFull(br, *chunk)
+		got += m
+		if err != nil {
+			releaseBuffers(chunks)
+			return nil, noEOF(err)
+		}
+	}
+	if got == n && len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	data := getBufferLen(n)
+	off := 0
+	for _, c := range chunks {
+		off += copy((*data)[off:], *c)
+	}
+	releaseBuffers(chunks)
+	if _, err := io.ReadFull(br, (*data)[got:]); err != nil {
+		releaseBuffer(data)
+		return nil, noEOF(err)
+	}
+	return data, nil
+}
+
+// releaseBuffers releases each of bs.
+func releaseBuffers(bs []*[]byte) {
+	for _, b := range bs {
+		releaseBuffer(b)
+	}
+}
+
+// readChunkMin is the size of the first chunk of a frame's data that is
+// not whole in the read buffer.
+const readChunkMin = 64 << 10
 
 // noEOF turns an EOF inside a frame into io.ErrUnexpectedEOF.
 func noEOF(err error) error {
@@ -219,6 +287,7 @@ func (ch *channel) writeLarge(h frameHeader, data []byte) error {
 	if err := ch.flush(); err != nil {
 		return err
 	}
+	ch.armWrite()
 	_, err := ch.w.Write(data[n:])
 	return ch.writeFailed(err)
 }
@@ -231,6 +300,7 @@ func (ch *channel) flush() error {
 	if ch.wbuf == nil {
 		return nil
 	}
+	ch.armWrite()
 	_, err := ch.w.Write(*ch.wbuf)
 	releaseBuffer(ch.wbuf)
 	ch.wbuf = nil
@@ -240,6 +310,7 @@ func (ch *channel) flush() error {
 // writeFailed records the first write error, which every later send and
 // flush returns, and returns err.
 func (ch *channel) writeFailed(err error) error {
+	err = ch.writeStalled(err)
 	if err != nil && ch.werr == nil {
 		ch.werr = err
 	}

@@ -413,7 +413,7 @@ func TestServerRawReusedIDOfAnsweredCall(t *testing.T) {
 	for i := range fill {
 		p.writeRequest(uint32(3+2*i), bytesReq)
 	}
-	eventually(t, "the server's send queue is full", func() bool { return len(sc.sendq) == cap(sc.sendq) })
+	eventually(t, "the server's send queue is full", func() bool { return sc.writerUp.Load() && len(sc.sendq) == cap(sc.sendq) })
 	x := uint32(3 + 2*fill)
 	p.writeRequest(x, echoRequest(t, "x"))
 	eventually(t, "the Echo handler has answered and waits to queue its response", func() bool {

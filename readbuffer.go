@@ -3,7 +3,10 @@
 
 package ttrpc
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 // Sizes of a channel's read buffer: small while reads drain what the peer
 // sent (an idle connection waits with this one), large (pooled) while reads
@@ -26,6 +29,13 @@ type readBuffer struct {
 	buf        []byte  // small or *large
 	start, end int     // the unread bytes are buf[start:end]
 	err        error   // the error of the last fill, returned once buf is empty
+
+	// The frame and idle timeouts (frame_timeouts.go); dl is nil when
+	// neither is set.
+	dl                        readDeadliner
+	frameTimeout, idleTimeout time.Duration
+	inFrame                   bool // a frame has begun: reads arm the frame timeout
+	armed                     bool // the frame timeout is set for the frame being read
 }
 
 func newReadBuffer(r io.Reader) *readBuffer {
@@ -45,7 +55,7 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 		if len(p) >= len(b.buf) {
 			// A large frame's data: no reason for a larger buffer.
 			b.start, b.end = 0, 0
-			return b.r.Read(p)
+			return b.readRaw(p)
 		}
 		b.fill()
 		if b.start == b.end {
@@ -74,7 +84,7 @@ func (b *readBuffer) fill() {
 		b.large = nil
 		b.buf = b.small
 	}
-	n, err := b.r.Read(b.buf)
+	n, err := b.readRaw(b.buf)
 	b.start, b.end = 0, n
 	b.err = err
 }

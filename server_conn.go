@@ -39,7 +39,10 @@ type serverConn struct {
 	stopWatch       func() bool   // stops the watch of ctx that runs cancelCalls
 	watchDone       chan struct{} // closed when that watch has run
 
-	sendq     chan outFrame // responses for the writer
+	// sendq is the writer's queue, made when the writer starts
+	// (server_writer_start.go): set before writerUp, read after it.
+	sendq     chan outFrame
+	writerUp  atomic.Bool
 	closeOnce sync.Once
 	done      chan struct{} // closed by terminate
 	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
@@ -62,6 +65,8 @@ type serverConn struct {
 	calls        map[uint32]*serverCall // streams open on this connection
 	shuttingDown bool
 	drainClosed  bool
+	writerDone   chan struct{} // closed when the writer returns; nil until it starts
+	writerOff    bool          // serve no longer waits for a writer: none may start
 
 	reported atomic.Bool // the connection's opening went to the StatsHandler
 
@@ -113,7 +118,6 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 		raw:     conn,
 		ctx:     ctx,
 		cancel:  cancel,
-		sendq:   make(chan outFrame, sendQueueLength),
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
 		calls:   make(map[uint32]*serverCall),
@@ -134,6 +138,12 @@ func (sc *serverConn) serve() {
 		sc.terminate(err)
 		return
 	}
+	// The channel is ready before setConn publishes conn: the writer may
+	// start from then on (startWriterLocked).
+	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
+	sc.out.ch = sc.channel
+	limits := &sc.server.config.limits
+	sc.channel.setTimeouts(conn, limits.frameTimeout, limits.idleTimeout, limits.writeStallTimeout)
 	if !sc.setConn(conn) {
 		return
 	}
@@ -141,17 +151,11 @@ func (sc *serverConn) serve() {
 	sc.reported.Store(true)
 	sc.ctx = withConnPeer(sc.ctx, info, conn)
 	sc.watchCancel()
-	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
-	sc.out.ch = sc.channel
 
-	writerDone := make(chan struct{})
-	// Owner: sc. writeLoop exits when sc.done closes, a write fails, or the
-	// connection has drained during shutdown; serve waits for it below.
-	go sc.writeLoop(writerDone)
 	err = sc.readLoop()
 	sc.terminate(err)
 	sc.handlers.Wait()
-	<-writerDone
+	sc.waitWriter()
 	if sc.stopWatch != nil && !sc.stopWatch() {
 		<-sc.watchDone
 	}
@@ -250,6 +254,7 @@ func (sc *serverConn) drainIfIdleLocked() {
 	if sc.shuttingDown && len(sc.calls) == 0 && !sc.drainClosed {
 		sc.drainClosed = true
 		close(sc.drained)
+		sc.startWriterLocked() // it closes the connection once drained
 	}
 }
 

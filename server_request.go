@@ -280,8 +280,9 @@ func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, last bool) err
 		}
 	}
 	sc.out.pending.Add(1)
+	sendq := sc.writerQueue()
 	select {
-	case sc.sendq <- f: // the common case, without the cost of a full select
+	case sendq <- f: // the common case, without the cost of a full select
 		return nil
 	default:
 	}
@@ -293,7 +294,7 @@ func (sc *serverConn) sendFrame(done <-chan struct{}, f outFrame, last bool) err
 	sc.budget.hold(held)
 	err := errContextDone
 	select {
-	case sc.sendq <- f:
+	case sendq <- f:
 		err = nil
 	case <-sc.done:
 		err = ErrStreamClosed
