@@ -181,16 +181,16 @@ func stringFieldSize(num protowire.Number, s string) int {
 }
 
 // requestEnvelope is a decoded Request. service, method and payload alias
-// the frame it was decoded from; so does mdRaw, the envelope from its first
-// metadata entry on, which decodeMetadata decodes once the request has been
-// admitted.
+// the frame it was decoded from. Its metadata is decoded by decodeMetadata,
+// once the request has been admitted, from the entry at mdStart on.
+// (Offsets, not a slice: the struct is part of every call's allocation.)
 type requestEnvelope struct {
 	service, method []byte
 	payload         []byte
 	timeoutNano     int64
-	metadata        MD // nil when the request has none; set by decodeMetadata
-	mdRaw           []byte
-	mdEntries       int // metadata entries on the wire
+	metadata        MD    // nil when the request has none; set by decodeMetadata
+	mdStart         int32 // where the first metadata entry begins
+	mdEntries       int32 // metadata entries on the wire
 }
 
 // decodeRequest decodes a Request envelope as proto.Unmarshal would:
@@ -201,24 +201,26 @@ type requestEnvelope struct {
 // fields and no allocation, whatever order its fields come in.
 func decodeRequest(b []byte) (requestEnvelope, error) {
 	var env requestEnvelope
-	return env, env.decodeFields(b, nil, 0)
+	_, err := env.decodeFields(b, len(b), nil, 0)
+	return env, err
 }
 
-// decodeMetadata decodes the metadata entries that decodeRequest counted
-// into env.metadata: at most maxEntries of them, with at most maxBytes of
-// keys and values together, else it fails with errMetadataEntries (before
-// decoding any) or errMetadataBytes (before copying the entry that goes
-// over), and returns that limit. A malformed entry fails with
-// errMalformedEnvelope (and limit 0).
-func (env *requestEnvelope) decodeMetadata(maxEntries, maxBytes int) (limit int, err error) {
+// decodeMetadata decodes the metadata entries that decodeRequest counted in
+// b (the same envelope) into env.metadata: at most maxEntries of them, with
+// at most maxBytes of keys and values together, else it fails with
+// errMetadataEntries (before decoding any) or errMetadataBytes (before
+// copying the entry that goes over), and returns that limit. A malformed
+// entry fails with errMalformedEnvelope (and limit 0).
+func (env *requestEnvelope) decodeMetadata(b []byte, maxEntries, maxBytes int) (limit int, err error) {
 	if env.mdEntries == 0 {
 		return 0, nil
 	}
-	if env.mdEntries > maxEntries {
+	if int(env.mdEntries) > maxEntries {
 		return maxEntries, errMetadataEntries
 	}
 	md := make(MD, min(env.mdEntries, 8)) // one group of slots; more grow it
-	if err = env.decodeFields(env.mdRaw, md, maxBytes); err == errMetadataBytes {
+	room, err := env.decodeFields(b[env.mdStart:], 0, md, maxBytes)
+	if room < 0 { // errMetadataBytes
 		limit = maxBytes
 	}
 	if err == nil {
@@ -229,16 +231,17 @@ func (env *requestEnvelope) decodeMetadata(maxEntries, maxBytes int) (limit int,
 
 // decodeFields decodes the fields of a Request in b into env. With md nil
 // (decodeRequest's pass) it counts the metadata entries and notes where the
-// first begins; else (decodeMetadata's pass, from there on) it decodes them
-// into md, within room bytes of keys and values. The fields of the second
-// pass that are not metadata were decoded by the first, and are decoded
-// again to the same values.
-func (env *requestEnvelope) decodeFields(b []byte, md MD, room int) error {
+// first begins (b is the whole envelope, of size bytes); else (decodeMetadata's pass, from there on) it decodes them
+// into md, within room bytes of keys and values, and returns the room left
+// (below 0 with errMetadataBytes). The fields of the second pass that are
+// not metadata were decoded by the first, and are decoded again to the same
+// values.
+func (env *requestEnvelope) decodeFields(b []byte, size int, md MD, room int) (int, error) {
 	for len(b) > 0 {
-		field := b
+		start := size - len(b)
 		num, typ, n := consumeTag(b)
 		if n < 0 {
-			return envelopeError(n)
+			return room, envelopeError(n)
 		}
 		b = b[n:]
 		switch {
@@ -257,24 +260,24 @@ func (env *requestEnvelope) decodeFields(b []byte, md MD, room int) error {
 			if kv, n = protowire.ConsumeBytes(b); n >= 0 {
 				var err error
 				if room, err = decodeKeyValue(kv, md, room); err != nil {
-					return err
+					return room, err
 				}
 			}
 		default:
 			if num == fieldRequestMetadata && typ == protowire.BytesType {
 				if env.mdEntries == 0 {
-					env.mdRaw = field
+					env.mdStart = int32(start)
 				}
 				env.mdEntries++
 			}
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
 		if n < 0 {
-			return envelopeError(n)
+			return room, envelopeError(n)
 		}
 		b = b[n:]
 	}
-	return nil
+	return room, nil
 }
 
 // decodeKeyValue decodes one KeyValue and appends it to md, when its key

@@ -21,7 +21,7 @@ import (
 func decodeRequestWhole(b []byte) (requestEnvelope, error) {
 	env, err := decodeRequest(b)
 	if err == nil {
-		_, err = env.decodeMetadata(math.MaxInt, math.MaxInt)
+		_, err = env.decodeMetadata(b, math.MaxInt, math.MaxInt)
 	}
 	return env, err
 }
@@ -53,7 +53,7 @@ func decodeWithin(b []byte, entries, bytes int) error {
 	if err != nil {
 		return err
 	}
-	_, err = env.decodeMetadata(entries, bytes)
+	_, err = env.decodeMetadata(b, entries, bytes)
 	return err
 }
 
@@ -150,18 +150,20 @@ func TestDecodeMetadataRefusalIsCheap(t *testing.T) {
 // them does, no more.
 func TestDecodeMetadataBytesStopsEarly(t *testing.T) {
 	allocsOf := func(entries, limit int) float64 {
-		env, err := decodeRequest(metadataRequest(entries, 8, 1016)) // 1 KiB an entry
+		b := metadataRequest(entries, 8, 1016) // 1 KiB an entry
+		env, err := decodeRequest(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return testing.AllocsPerRun(20, func() { env.decodeMetadata(1024, limit) })
+		return testing.AllocsPerRun(20, func() { env.decodeMetadata(b, 1024, limit) })
 	}
 	refused, four := allocsOf(1000, 4<<10), allocsOf(4, 4<<10)
 	if refused > four {
 		t.Errorf("refusing 1000 entries at the 5th: %v allocations, decoding 4: %v", refused, four)
 	}
-	env, _ := decodeRequest(metadataRequest(1000, 8, 1016))
-	if limit, err := env.decodeMetadata(1024, 4<<10); !errors.Is(err, errMetadataBytes) || limit != 4<<10 || env.metadata != nil {
+	b := metadataRequest(1000, 8, 1016)
+	env, _ := decodeRequest(b)
+	if limit, err := env.decodeMetadata(b, 1024, 4<<10); !errors.Is(err, errMetadataBytes) || limit != 4<<10 || env.metadata != nil {
 		t.Errorf("error %v, limit %d, metadata %d keys; want errMetadataBytes, 4096 and none", err, limit, len(env.metadata))
 	}
 }
@@ -181,7 +183,7 @@ func BenchmarkUnaryDecodeRequest(b *testing.B) {
 			for range b.N {
 				env, err := decodeRequest(frame)
 				if err == nil {
-					_, err = env.decodeMetadata(defaultMaxMetadataEntries, defaultMaxMetadataBytes)
+					_, err = env.decodeMetadata(frame, defaultMaxMetadataEntries, defaultMaxMetadataBytes)
 				}
 				if err != nil {
 					b.Fatal(err)

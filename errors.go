@@ -40,10 +40,6 @@ var (
 	ErrStreamFull = errors.New("ttrpc: stream buffer full")
 )
 
-// errTooManyConns refuses a connection accepted over the limit of
-// WithServerMaxConnections; the server closes it and logs it.
-var errTooManyConns = errors.New("ttrpc: too many connections")
-
 // errServerInFlight, errMetadataEntries and errMetadataBytes refuse a
 // request over WithServerMaxInFlight or WithServerMaxMetadata; its call is
 // answered RESOURCE_EXHAUSTED, naming the limit.

@@ -129,14 +129,14 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		sc, err := s.addConn(ctx, conn)
-		if err != nil {
+		sc, serving := s.addConn(ctx, conn)
+		if sc == nil {
 			conn.Close()
-			if err == errTooManyConns {
-				s.logRefusedConn()
-				continue
+			if !serving {
+				return ErrServerClosed
 			}
-			return err
+			s.logRefusedConn() // over the limit of connections
+			continue
 		}
 		// Owner: s, through s.conns. sc.serve exits when the connection has
 		// ended and all its goroutines have returned; Shutdown waits for it.
@@ -277,26 +277,20 @@ func (s *Server) removeListener(l net.Listener) {
 }
 
 // addConn registers a new connection on conn with a serving server, within
-// its limit of connections (else ErrServerClosed or errTooManyConns, and
-// nothing is made for conn). It and the other short critical sections here
-// unlock without defer: each defer adds a function to the minimal server,
-// whose size is budgeted (bench's TestBenchShort).
-func (s *Server) addConn(ctx context.Context, conn net.Conn) (*serverConn, error) {
+// its limit of connections. It returns nil (and makes nothing for conn)
+// when the server is not serving, or when the limit is reached (serving is
+// then true). It and the other short critical sections here unlock without
+// defer: each defer adds a function to the minimal server, whose size is
+// budgeted (bench's TestBenchShort).
+func (s *Server) addConn(ctx context.Context, conn net.Conn) (sc *serverConn, serving bool) {
 	s.mu.Lock()
-	var err error
-	switch limit := s.config.limits.maxConns; {
-	case s.state != serverServing:
-		err = ErrServerClosed
-	case limit > 0 && len(s.conns) >= limit:
-		err = errTooManyConns
-	}
-	var sc *serverConn
-	if err == nil {
+	serving = s.state == serverServing
+	if limit := s.config.limits.maxConns; serving && (limit <= 0 || len(s.conns) < limit) {
 		sc = newServerConn(ctx, s, conn)
 		s.conns[sc] = struct{}{}
 	}
 	s.mu.Unlock()
-	return sc, err
+	return sc, serving
 }
 
 // forgetConn removes a connection whose goroutines have all returned.

@@ -22,15 +22,18 @@ func (sc *serverConn) admitCall(cl *serverCall) *status.Status {
 	// both get it. Abandoned handlers still hold their goroutines.
 	err := errServerInFlight
 	if limit <= 0 || s.inFlight.Add(1)+s.counts.abandoned.Load() <= int64(limit) {
-		if limit, err = cl.env.decodeMetadata(limits.maxMetadataEntries, limits.maxMetadataBytes); err == nil {
+		if limit, err = cl.env.decodeMetadata(*cl.frame, limits.maxMetadataEntries, limits.maxMetadataBytes); err == nil {
 			return nil
 		}
 	}
 	sc.releaseServerSlot()
+	// One Newf for both answers (each call is inlined; the minimal server's
+	// size is budgeted).
+	code, format, args := codes.ResourceExhausted, "%v (limit %d)", []any{err, limit}
 	if limit == 0 { // malformed metadata
-		return status.Newf(codes.InvalidArgument, "unmarshal request error: %v", err)
+		code, format, args = codes.InvalidArgument, "unmarshal request error: %v", args[:1]
 	}
-	return status.Newf(codes.ResourceExhausted, "%v (limit %d)", err, limit)
+	return status.Newf(code, format, args...)
 }
 
 // releaseServerSlot gives back the server-wide slot of a call that
