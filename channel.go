@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"time"
 )
 
 // The framed channel: the bottom layer of the library. A frame is a 10-byte
@@ -115,10 +114,7 @@ type channel struct {
 	wbuf    *[]byte // pooled; nil while nothing is buffered
 	werr    error   // the first write error; every later send and flush returns it
 	maxSend int
-	// the write stall timeout (frame_timeouts.go); wdl is nil without one
-	wdl       writeDeadliner
-	stall     time.Duration
-	wdeadline time.Time // the write deadline set last
+	watch   stallWatch // the write stall timeout (frame_timeouts.go)
 }
 
 // writeBufferSize is the most a channel gathers before it writes. The
@@ -147,77 +143,66 @@ func newChannel(rw io.ReadWriter, maxRecv, maxSend int) *channel {
 // When nothing is buffered, recv first lets other goroutines run: those
 // that the frames just received woke (a handler, a caller) then go first,
 // instead of waiting behind a read that finds nothing yet and parks.
-func (ch *channel) recv() (frameHeader, *[]byte, error) {
+func (ch *channel) recv() (h frameHeader, data *[]byte, err error) {
 	br := ch.br
 	if br.start == br.end {
 		runtime.Gosched()
-		if err := br.await(); err != nil {
-			return frameHeader{}, nil, err
+	}
+	// A frame has begun when its first byte is here (frame_timeouts.go).
+	br.inFrame = br.start != br.end
+	if _, err = io.ReadFull(br, ch.rhdr[:]); err == nil {
+		h, _ = parseFrameHeader(ch.rhdr[:])
+		if int64(h.Length) <= int64(ch.maxRecv) {
+			data, err = ch.readData(int(h.Length))
+		} else if _, err = io.CopyN(io.Discard, br, int64(h.Length)); err == nil {
+			err = &frameTooLargeError{Length: int64(h.Length), Limit: ch.maxRecv}
+		} else {
+			err = noEOF(err)
 		}
 	}
-	br.inFrame = true
-	h, data, err := ch.recvFrame()
-	return h, data, br.endFrame(err)
-}
-
-// recvFrame reads the frame that has begun in the read buffer.
-func (ch *channel) recvFrame() (frameHeader, *[]byte, error) {
-	if _, err := io.ReadFull(ch.br, ch.rhdr[:]); err != nil {
-		return frameHeader{}, nil, noEOF(err)
-	}
-	h, _ := parseFrameHeader(ch.rhdr[:])
-	if int64(h.Length) > int64(ch.maxRecv) {
-		if _, err := io.CopyN(io.Discard, ch.br, int64(h.Length)); err != nil {
-			return h, nil, noEOF(err)
+	br.inFrame = false
+	if br.armed {
+		br.armed = false
+		if br.watch.end() && err != nil {
+			err = errFrameTimeout
 		}
-		return h, nil, &frameTooLargeError{Length: int64(h.Length), Limit: ch.maxRecv}
 	}
-	data, err := ch.readData(int(h.Length))
 	return h, data, err
 }
 
 // readData reads a frame's n bytes of data into a pooled buffer. Data
-// already whole in the read buffer is copied at once. Data still on its way
-// is read into chunks as it comes, each as large as all before it (64 KiB
-// at least), until half of it has come; then into a buffer of n, where the
-// chunks are gathered. So a header announcing megabytes costs 64 KiB until
-// its bytes come, a frame holds about twice the bytes received until it is
-// whole (64 KiB at least), and its data is read in few reads, half of it
-// copied once.
+// still on its way (more than the read buffer holds) is read into chunks
+// as it comes, each as large as all before it (64 KiB at least), until
+// half of it has come; then into a buffer of n, where the chunks are
+// gathered. So a header announcing megabytes costs 64 KiB until its bytes
+// come, a frame holds about twice the bytes received until it is whole
+// (64 KiB at least), and its data is read in few reads, half of it copied
+// once. Data of up to 64 KiB is read into its buffer at once.
 func (ch *channel) readData(n int) (*[]byte, error) {
-	br := ch.br
-	if n <= br.end-br.start {
-		data := getBufferLen(n)
-		br.start += copy(*data, br.buf[br.start:])
-		return data, nil
-	}
 	var array [maxBufferClass]*[]byte // more than the chunks of 16 MiB
-	chunks := array[:0]
-	got := 0
-	for got < n-got {
-		chunk := getBufferLen(min(n-got, max(readChunkMin, got)))
-		chunks = append(chunks, chunk)
-		m, err := io.ReadFull(br, *chunk)
-		got += m
-		if err != nil {
+	chunks := array[:0]               // then the whole buffer alone
+	for got := 0; got < n || len(chunks) == 0; {
+		size := max(readChunkMin, got)
+		if got >= n-got || n <= size {
+			size = n // half is here, or the rest fits: the whole buffer
+		}
+		b := getBufferLen(size)
+		off := 0
+		if size == n {
+			for _, c := range chunks {
+				off += copy((*b)[off:], *c)
+			}
+			releaseBuffers(chunks)
+			chunks = chunks[:0]
+		}
+		chunks = append(chunks, b)
+		m, err := io.ReadFull(ch.br, (*b)[off:])
+		if got += m; err != nil {
 			releaseBuffers(chunks)
 			return nil, noEOF(err)
 		}
 	}
-	if got == n && len(chunks) == 1 {
-		return chunks[0], nil
-	}
-	data := getBufferLen(n)
-	off := 0
-	for _, c := range chunks {
-		off += copy((*data)[off:], *c)
-	}
-	releaseBuffers(chunks)
-	if _, err := io.ReadFull(br, (*data)[got:]); err != nil {
-		releaseBuffer(data)
-		return nil, noEOF(err)
-	}
-	return data, nil
+	return chunks[0], nil
 }
 
 // releaseBuffers releases each of bs.
@@ -287,9 +272,7 @@ func (ch *channel) writeLarge(h frameHeader, data []byte) error {
 	if err := ch.flush(); err != nil {
 		return err
 	}
-	ch.armWrite()
-	_, err := ch.w.Write(data[n:])
-	return ch.writeFailed(err)
+	return ch.write(data[n:])
 }
 
 // flush writes every buffered frame.
@@ -300,21 +283,17 @@ func (ch *channel) flush() error {
 	if ch.wbuf == nil {
 		return nil
 	}
-	ch.armWrite()
-	_, err := ch.w.Write(*ch.wbuf)
+	err := ch.write(*ch.wbuf)
 	releaseBuffer(ch.wbuf)
 	ch.wbuf = nil
-	return ch.writeFailed(err)
+	return err
 }
 
-// writeFailed records the first write error, which every later send and
-// flush returns, and returns err.
-func (ch *channel) writeFailed(err error) error {
-	err = ch.writeStalled(err)
-	if err != nil && ch.werr == nil {
-		ch.werr = err
-	}
-	return err
+// write writes b, under the write stall timeout.
+func (ch *channel) write(b []byte) error {
+	ch.watch.start()
+	_, err := ch.w.Write(b)
+	return ch.writeFailed(err)
 }
 
 // buffered reports whether frames are waiting for flush.

@@ -5,123 +5,127 @@ package ttrpc
 
 import (
 	"errors"
-	"os"
+	"net"
+	"sync/atomic"
 	"time"
 )
 
 // Time limits of a channel, for peers that stall: a frame that has begun
-// must arrive whole within the frame timeout, no frame may be awaited
-// longer than the idle timeout, and a write may not block longer than the
-// write stall timeout. None costs anything while off; on, the costs are:
+// must arrive whole within the frame timeout, and a write may not block for
+// longer than the write stall timeout. A limit that passes closes the byte
+// stream, which fails the read or write that waits with errFrameTimeout or
+// errWriteStall.
 //
-//   - frame timeout: one read deadline set (and one cleared) per frame for
-//     which the reader has to go back to the socket mid-frame; a frame that
-//     arrives whole with the bytes before it, as small frames do, costs
-//     nothing.
-//   - idle timeout: one read deadline per wait for a frame with nothing
-//     buffered.
-//   - write stall timeout: one time.Now per write; the write deadline is
-//     moved (a runtime timer reset) at most once per half timeout of
-//     writing, as it is kept between 1 and 1.5 timeouts ahead. So a write
-//     that blocks fails after 1 to 1.5 timeouts.
+// One stallWatch for each: the watched work (a frame for which the reader
+// had to go back to the byte stream, a write) counts its start and its
+// end, two atomic adds; while work happens, a timer fires every half
+// timeout, and work found under way at three fires in a row has taken a
+// timeout at least (1.5 at most) and is failed. So a frame that arrives
+// whole with the bytes before it, as small frames do, costs nothing, and
+// an idle connection has no timer running. Each costs nothing while off.
 //
-// Deadlines are the poller's: setting one makes no system call.
-
-// readDeadliner and writeDeadliner are the parts of net.Conn the
-// timeouts use.
-type readDeadliner interface{ SetReadDeadline(time.Time) error }
-type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
+// Timers, rather than the byte stream's deadlines: a program that calls
+// SetReadDeadline or SetWriteDeadline through an interface links that
+// method of every kind of connection and file, more code than all this.
 
 var (
 	// errFrameTimeout: a frame began and did not arrive whole in time.
 	errFrameTimeout = errors.New("ttrpc: the peer did not complete a frame within the frame timeout")
-	// errNoFrame: no frame began within the idle timeout; the channel is
-	// in step, and recv may be called again.
-	errNoFrame = errors.New("ttrpc: no frame within the idle timeout")
 	// errWriteStall: a write blocked for longer than the write stall
 	// timeout, as the peer read nothing.
 	errWriteStall = errors.New("ttrpc: the peer read nothing for longer than the write stall timeout")
 )
 
-// setTimeouts sets the channel's time limits (0: none) on conn, the
-// channel's byte stream. Called once, before the first recv and send.
-func (ch *channel) setTimeouts(conn interface {
-	readDeadliner
-	writeDeadliner
-}, frame, idle, stall time.Duration) {
-	if frame > 0 || idle > 0 {
-		ch.br.dl, ch.br.frameTimeout, ch.br.idleTimeout = conn, frame, idle
-	}
-	if stall > 0 {
-		ch.wdl, ch.stall = conn, stall
-	}
+// setTimeouts sets the channel's time limits (0: none); a limit that
+// passes closes conn, the channel's byte stream (a net.Conn, which needs
+// no conversion where it comes from). Called once, before the first recv
+// and send.
+func (ch *channel) setTimeouts(conn net.Conn, frame, stall time.Duration) {
+	ch.br.watch.closer, ch.br.watch.period = conn, frame/2
+	ch.watch.closer, ch.watch.period = conn, stall/2
 }
 
-// await waits for the first bytes of the next frame, under the idle
-// timeout.
-func (b *readBuffer) await() error {
-	if b.idleTimeout > 0 {
-		b.dl.SetReadDeadline(time.Now().Add(b.idleTimeout))
+// stallWatch fails work that takes longer than twice its period.
+type stallWatch struct {
+	_      noCompare
+	closer net.Conn      // closed to fail the work
+	period time.Duration // half the timeout; 0: none
+	count  atomic.Uint64 // counts the starts and the ends: odd while work is under way
+	// watching is set while the timer runs; fired once it closed.
+	watching, fired atomic.Bool
+	timer           *time.Timer // made by the first start
+	// seen and strikes are the timer's own: the last count seen, and how
+	// many fires in a row saw it with work under way.
+	seen    uint64
+	strikes int
+}
+
+// start notes that work starts, and starts the timer if it sleeps.
+func (w *stallWatch) start() {
+	if w.period <= 0 {
+		return
 	}
-	for b.start == b.end {
-		if b.err != nil {
-			err := b.err
-			b.err = nil
-			if b.idleTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-				return errNoFrame
-			}
-			return err
+	w.count.Add(1)
+	if w.watching.CompareAndSwap(false, true) {
+		if w.timer == nil {
+			w.timer = time.AfterFunc(1<<62, w.fire) // Reset orders w.timer before fire
 		}
-		b.fill()
+		w.timer.Reset(w.period)
 	}
-	return nil
 }
 
-// readRaw reads once from the byte stream; inside a frame, it first sets
-// the frame's deadline.
+// end notes that the work ended, and reports whether the timer failed it.
+func (w *stallWatch) end() bool {
+	if w.period <= 0 {
+		return false
+	}
+	w.count.Add(1)
+	return w.fired.Load()
+}
+
+// fire runs on the timer's goroutine: it fails work under way at three
+// fires in a row, fires again while work happens, and sleeps when none is
+// under way.
+func (w *stallWatch) fire() {
+	n := w.count.Load()
+	if n%2 == 0 {
+		w.watching.Store(false)
+		// Work that began just now saw the timer running: take it back.
+		if n = w.count.Load(); n%2 == 0 || !w.watching.CompareAndSwap(false, true) {
+			return
+		}
+	}
+	if w.strikes++; n != w.seen {
+		w.seen, w.strikes = n, 0
+	}
+	if w.strikes == 2 {
+		w.fired.Store(true)
+		w.closer.Close()
+		return
+	}
+	w.timer.Reset(w.period)
+}
+
+// readRaw reads once from the byte stream; inside a frame, it first starts
+// the frame's watch.
 func (b *readBuffer) readRaw(p []byte) (int, error) {
-	if b.inFrame && !b.armed && b.dl != nil {
-		var deadline time.Time // none: the idle timeout's must not apply
-		if b.frameTimeout > 0 {
-			deadline = time.Now().Add(b.frameTimeout)
-		}
-		b.dl.SetReadDeadline(deadline)
+	if b.inFrame && !b.armed {
 		b.armed = true
+		b.watch.start()
 	}
+	b.inFrame = true // recv's next read, at least, is inside a frame
 	return b.r.Read(p)
 }
 
-// endFrame ends the frame that recv read, clearing its deadline, and
-// returns recv's error, errFrameTimeout for a deadline that passed.
-func (b *readBuffer) endFrame(err error) error {
-	b.inFrame = false
-	if b.armed {
-		b.armed = false
-		b.dl.SetReadDeadline(time.Time{})
-		if b.frameTimeout > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-			return errFrameTimeout
-		}
+// writeFailed records the first write error, which every later send and
+// flush returns, and returns err: errWriteStall once the watch failed the
+// write. Every write ends here.
+func (ch *channel) writeFailed(err error) error {
+	if ch.watch.end() && err != nil {
+		err = errWriteStall
 	}
-	return err
-}
-
-// armWrite keeps the write deadline at least one stall timeout ahead, before
-// a write.
-func (ch *channel) armWrite() {
-	if ch.stall <= 0 {
-		return
-	}
-	if now := time.Now(); ch.wdeadline.Sub(now) < ch.stall {
-		ch.wdeadline = now.Add(ch.stall + ch.stall/2)
-		ch.wdl.SetWriteDeadline(ch.wdeadline)
-	}
-}
-
-// writeStalled returns errWriteStall for a write that failed at the write
-// deadline, and err otherwise.
-func (ch *channel) writeStalled(err error) error {
-	if ch.stall > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-		return errWriteStall
+	if err != nil && ch.werr == nil {
+		ch.werr = err
 	}
 	return err
 }

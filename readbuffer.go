@@ -3,10 +3,7 @@
 
 package ttrpc
 
-import (
-	"io"
-	"time"
-)
+import "io"
 
 // Sizes of a channel's read buffer: small while reads drain what the peer
 // sent (an idle connection waits with this one), large (pooled) while reads
@@ -30,12 +27,10 @@ type readBuffer struct {
 	start, end int     // the unread bytes are buf[start:end]
 	err        error   // the error of the last fill, returned once buf is empty
 
-	// The frame and idle timeouts (frame_timeouts.go); dl is nil when
-	// neither is set.
-	dl                        readDeadliner
-	frameTimeout, idleTimeout time.Duration
-	inFrame                   bool // a frame has begun: reads arm the frame timeout
-	armed                     bool // the frame timeout is set for the frame being read
+	// The frame timeout (frame_timeouts.go).
+	watch   stallWatch
+	inFrame bool // a frame has begun: a read starts the watch
+	armed   bool // the watch runs for the frame being read
 }
 
 func newReadBuffer(r io.Reader) *readBuffer {

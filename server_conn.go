@@ -41,13 +41,16 @@ type serverConn struct {
 
 	// sendq is the writer's queue, made when the writer starts
 	// (server_writer_start.go): set before writerUp, read after it.
-	sendq     chan outFrame
-	writerUp  atomic.Bool
+	sendq    chan outFrame
+	writerUp atomic.Bool
+	// framed is set by the reader on each frame when the server has an
+	// idle timeout, and cleared by the idle checks (server_idle.go).
+	framed    atomic.Bool
 	closeOnce sync.Once
 	done      chan struct{} // closed by terminate
 	drained   chan struct{} // closed when shutting down and idle: the writer flushes and closes
 
-	handlers sync.WaitGroup // the request goroutines
+	handlers sync.WaitGroup // the request goroutines, and the writer
 	workers  workerPool     // the idle ones
 	// unaryInFlight counts the unary calls started and not yet ended. With
 	// more than one, answers are likely to come close together: they go
@@ -65,8 +68,7 @@ type serverConn struct {
 	calls        map[uint32]*serverCall // streams open on this connection
 	shuttingDown bool
 	drainClosed  bool
-	writerDone   chan struct{} // closed when the writer returns; nil until it starts
-	writerOff    bool          // serve no longer waits for a writer: none may start
+	writerOff    bool // the connection has ended: no writer may start
 
 	reported atomic.Bool // the connection's opening went to the StatsHandler
 
@@ -143,7 +145,7 @@ func (sc *serverConn) serve() {
 	sc.channel = newChannel(conn, sc.server.config.maxRecv, sc.server.config.maxSend)
 	sc.out.ch = sc.channel
 	limits := &sc.server.config.limits
-	sc.channel.setTimeouts(conn, limits.frameTimeout, limits.idleTimeout, limits.writeStallTimeout)
+	sc.channel.setTimeouts(conn, limits.frameTimeout, limits.writeStallTimeout)
 	if !sc.setConn(conn) {
 		return
 	}
@@ -151,11 +153,18 @@ func (sc *serverConn) serve() {
 	sc.reported.Store(true)
 	sc.ctx = withConnPeer(sc.ctx, info, conn)
 	sc.watchCancel()
+	if limits.startIdle != nil {
+		limits.startIdle(sc)
+	}
 
 	err = sc.readLoop()
 	sc.terminate(err)
+	// No writer starts from now on, so that none joins handlers after
+	// the Wait begins; one that started is waited for with the handlers.
+	sc.mu.Lock()
+	sc.writerOff = true
+	sc.mu.Unlock()
 	sc.handlers.Wait()
-	sc.waitWriter()
 	if sc.stopWatch != nil && !sc.stopWatch() {
 		<-sc.watchDone
 	}
@@ -225,8 +234,8 @@ func (sc *serverConn) setConn(conn net.Conn) bool {
 }
 
 // writeLoop is the writer goroutine.
-func (sc *serverConn) writeLoop(writerDone chan<- struct{}) {
-	defer close(writerDone)
+func (sc *serverConn) writeLoop() {
+	defer sc.handlers.Done()
 	w := frameWriter{sink: &sc.out, queue: sc.sendq, done: sc.done, drained: sc.drained, busy: sc.busy}
 	err := w.run()
 	if err == nil {

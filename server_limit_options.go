@@ -3,10 +3,7 @@
 
 package ttrpc
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Options of the time limits for peers that stall (frame_timeouts.go has
 // how they are enforced and what they cost). For each, a value < 0 means
@@ -39,7 +36,11 @@ func WithServerWriteStallTimeout(d time.Duration) ServerOpt {
 // later, with a warning logged. Default: none; containerd keeps the
 // connections to its shims open, and idle, for days.
 func WithServerIdleTimeout(d time.Duration) ServerOpt {
-	return limitTimeout(d, func(l *serverLimits) *time.Duration { return &l.idleTimeout })
+	set := limitTimeout(d, func(l *serverLimits) *time.Duration { return &l.idleTimeout })
+	return func(c *serverConfig) error {
+		c.limits.startIdle = (*serverConn).startIdleChecks
+		return set(c)
+	}
 }
 
 // limitTimeout is the option that sets the timeout field returns.
@@ -53,16 +54,4 @@ func limitTimeout(d time.Duration, field func(*serverLimits) *time.Duration) Ser
 		}
 		return nil
 	}
-}
-
-// errIdleTimeout ends a connection that stayed idle for the idle timeout.
-var errIdleTimeout = errors.New("ttrpc: connection closed after the idle timeout with no call or stream in flight")
-
-// idleEnds reports whether a connection whose reader found no frame within
-// the idle timeout has no call in flight either, and so must close.
-func (sc *serverConn) idleEnds() bool {
-	sc.mu.Lock()
-	n := len(sc.calls)
-	sc.mu.Unlock()
-	return n == 0
 }

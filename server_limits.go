@@ -18,6 +18,10 @@ type serverLimits struct {
 	maxMetadataBytes   int           // bytes of metadata keys and values per request
 	maxConns           int           // connections served at once, server-wide; 0: no limit
 	maxInFlight        int           // calls and streams in flight, server-wide; 0: no limit
+
+	// startIdle, set by WithServerIdleTimeout, starts a connection's idle
+	// checks: only programs that use the option link them.
+	startIdle func(*serverConn)
 }
 
 // Defaults of serverLimits: far above what containerd, its shims, NRI

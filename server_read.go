@@ -15,30 +15,21 @@ import (
 
 // readLoop reads frames until the connection fails or closes.
 func (sc *serverConn) readLoop() error {
-	idleChecked := false // the last idle timeout found no call in flight
 	for {
 		if err := sc.budget.wait(sc.done); err != nil {
 			return err
 		}
 		h, data, err := sc.channel.recv()
 		if err != nil {
-			if err == errNoFrame {
-				// Idle at two checks in a row, with no frame between them:
-				// idle for an idle timeout at least.
-				idle := sc.idleEnds()
-				if idle && idleChecked {
-					return errIdleTimeout
-				}
-				idleChecked = idle
-				continue
-			}
 			if tooLarge := asFrameTooLarge(err); tooLarge != nil {
 				sc.onOversized(h, tooLarge)
 				continue
 			}
 			return err
 		}
-		idleChecked = false
+		if sc.server.config.limits.startIdle != nil {
+			sc.framed.Store(true)
+		}
 		switch h.Type {
 		case frameTypeRequest:
 			sc.onRequest(h, data)

@@ -23,26 +23,13 @@ func (sc *serverConn) writerQueue() chan outFrame {
 // startWriterLocked starts the writer unless it has started, or the
 // connection is still in its handshake or has ended; mu must be held.
 func (sc *serverConn) startWriterLocked() {
-	if sc.writerUp.Load() || sc.writerOff || sc.conn == nil {
+	if sc.sendq != nil || sc.writerOff || sc.conn == nil {
 		return
 	}
 	sc.sendq = make(chan outFrame, sendQueueLength)
-	sc.writerDone = make(chan struct{})
 	sc.writerUp.Store(true)
-	// Owner: sc. writeLoop exits when sc.done closes, a write fails, or the
-	// connection has drained during shutdown; serve waits for it
-	// (waitWriter).
-	go sc.writeLoop(sc.writerDone)
-}
-
-// waitWriter, in serve after the connection ended, keeps any writer from
-// starting from now on, and waits for the one that started.
-func (sc *serverConn) waitWriter() {
-	sc.mu.Lock()
-	sc.writerOff = true
-	done := sc.writerDone
-	sc.mu.Unlock()
-	if done != nil {
-		<-done
-	}
+	sc.handlers.Add(1)
+	// Owner: sc.handlers, waited for by serve. writeLoop exits when sc.done
+	// closes, a write fails, or the connection has drained during shutdown.
+	go sc.writeLoop()
 }
