@@ -14,6 +14,8 @@
 // after is reported with them. With -short it runs every measurement with
 // tiny counts in a few seconds; with -only it runs some of them (say
 // -only callers,stream). Either writes nothing unless -out is given.
+// -only hostile -merge measures the hostile peers and rewrites only their
+// section of RESULTS.md.
 package main
 
 import (
@@ -37,20 +39,24 @@ func main() {
 	only := flag.String("only", "", "comma-separated measurements to run, of "+strings.Join(harness.Measurements, ","))
 	waitIdle := flag.Duration("wait-idle", 0, "first wait up to this long for other processes to leave the machine idle")
 	guard := flag.Bool("guard", true, "measure again each sample that other processes disturbed (full runs only)")
+	merge := flag.Bool("merge", false, "with -only hostile: rewrite only the hostile-peer section of RESULTS.md in -out (default: the bench module)")
 	flag.Parse()
 	if *waitIdle > 0 && !harness.WaitIdle(*waitIdle, os.Stderr) {
 		fmt.Fprintln(os.Stderr, "benchall: warning: the machine is still busy; measuring anyway")
 	}
-	if err := run(*short, *guard, *only, *out); err != nil {
+	if err := run(*short, *guard, *merge, *only, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "benchall:", err)
 		os.Exit(1)
 	}
 }
 
-func run(short, guard bool, only, out string) error {
+func run(short, guard, merge bool, only, out string) error {
 	dir, err := moduleDir()
 	if err != nil {
 		return err
+	}
+	if merge && only != "hostile" {
+		return errors.New("-merge goes with -only hostile")
 	}
 	cfg := harness.FullConfig(dir)
 	if short {
@@ -60,7 +66,7 @@ func run(short, guard bool, only, out string) error {
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")
 	}
-	if out == "" && !short && only == "" {
+	if out == "" && (merge || !short && only == "") {
 		out = dir
 	}
 	cfg.Progress = os.Stderr
@@ -73,6 +79,14 @@ func run(short, guard bool, only, out string) error {
 	}
 	if out == "" {
 		return nil
+	}
+	if merge {
+		md := filepath.Join(out, "RESULTS.md")
+		err := report.MergeHostile(md, res)
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "wrote the hostile-peer section of %s\n", md)
+		}
+		return err
 	}
 	md, png, err := report.WriteFiles(out, res)
 	if err == nil {

@@ -72,6 +72,10 @@ type Config struct {
 	// to time the first call; ConnectRuns the number of in-process
 	// connect-and-call runs.
 	FirstCallRuns, ConnectRuns int
+	// HostileTime is how long each hostile-peer attack lasts, per library;
+	// HostileScale multiplies the attacks' full counts (1 in a full run).
+	HostileTime  time.Duration
+	HostileScale float64
 
 	// Guard measures again each sample during which other processes used
 	// more than a tenth of the machine (see guarded).
@@ -87,7 +91,7 @@ type Config struct {
 
 // Measurements are the names of the measurements, in the order Run runs
 // them, for Config.Only.
-var Measurements = []string{"unary", "callers", "stream", "latency", "startup", "footprint"}
+var Measurements = []string{"unary", "callers", "stream", "latency", "startup", "footprint", "hostile"}
 
 // FullConfig is the configuration of the full run: about two and a half
 // minutes on an idle 2-core machine, building the minimal programs
@@ -109,6 +113,8 @@ func FullConfig(moduleDir string) Config {
 		RSSSettle:      500 * time.Millisecond,
 		FirstCallRuns:  10,
 		ConnectRuns:    100,
+		HostileTime:    3 * time.Second,
+		HostileScale:   1,
 		ModuleDir:      moduleDir,
 	}
 }
@@ -132,6 +138,8 @@ func ShortConfig(moduleDir string) Config {
 		RSSSettle:      10 * time.Millisecond,
 		FirstCallRuns:  1,
 		ConnectRuns:    2,
+		HostileTime:    100 * time.Millisecond,
+		HostileScale:   0.01,
 		ModuleDir:      moduleDir,
 	}
 }
@@ -182,6 +190,9 @@ func Run(cfg Config) (*Results, error) {
 		r.streaming()
 	}
 	r.processes()
+	if r.want("hostile") {
+		r.hostile()
+	}
 	r.res.Env.Duration = time.Since(start)
 	r.res.Env.LoadEnd = loadAverage()
 	if machine1, ours1, err := busyTimes(nil); err == nil && busyErr == nil {

@@ -142,6 +142,10 @@ type Results struct {
 	Env             Environment
 	// Notes are remarks on the run, e.g. definitions, in Markdown.
 	Notes []string
+	// Hostile holds a row per hostile-peer attack, for the libraries that
+	// were attacked (not grpc-go); HostileNotes say how they are measured.
+	Hostile      []*HostileRow
+	HostileNotes []string
 }
 
 // Environment describes where and with what a run measured.

@@ -175,6 +175,9 @@ func Text(w io.Writer, res *harness.Results) error {
 	for _, e := range errorLines(res) {
 		fmt.Fprintln(w, "error:", e)
 	}
+	if err := hostileText(w, res); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintf(w, "\n%s; ran %v; %s\n", describeEnv(res.Env), res.Env.Duration.Round(time.Second), describeLoad(res.Env))
 	if wake := describeWakeUps(res.Env.WakeUp); err == nil && wake != "" {
 		_, err = fmt.Fprintf(w, "thread wake-ups: %s\n", wake)
@@ -215,6 +218,10 @@ func describeLoad(env harness.Environment) string {
 	return s
 }
 
+// notesHeading starts the notes of RESULTS.md on how each figure is
+// measured.
+const notesHeading = "## How each figure is measured"
+
 // Markdown writes the results as a Markdown document that shows the chart
 // at chartPath.
 func Markdown(w io.Writer, res *harness.Results, chartPath string) error {
@@ -251,7 +258,10 @@ func Markdown(w io.Writer, res *harness.Results, chartPath string) error {
 			fmt.Fprintf(&b, "- %s\n", e)
 		}
 	}
-	b.WriteString("\n## How each figure is measured\n\n")
+	if hostile := hostileMarkdown(res); hostile != "" {
+		b.WriteString("\n" + hostile)
+	}
+	b.WriteString("\n" + notesHeading + "\n\n")
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "- %s\n", n)
 	}

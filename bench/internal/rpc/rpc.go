@@ -63,6 +63,10 @@ type Library struct {
 	// WithMetadata returns ctx with key: value added to the metadata its
 	// calls send, the library's way.
 	WithMetadata func(ctx context.Context, key, value string) context.Context
+	// NewHoldServer returns a server, with its default options, that
+	// serves the Hold service besides Bench; its Hold handlers return once
+	// gate is closed. Nil for a library the hostile-peer measurements skip.
+	NewHoldServer func(gate <-chan struct{}) (Server, error)
 }
 
 // StreamSender is the one thing the Stream handler needs from a library's

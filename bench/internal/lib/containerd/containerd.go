@@ -22,7 +22,7 @@ const Name = "containerd"
 
 // Library returns the library for the harness.
 func Library() rpc.Library {
-	return rpc.Library{Name: Name, Program: Name, NewServer: NewServer, Dial: Dial, WithMetadata: withMetadata}
+	return rpc.Library{Name: Name, Program: Name, NewServer: NewServer, Dial: Dial, WithMetadata: withMetadata, NewHoldServer: NewHoldServer}
 }
 
 // withMetadata adds key: value to the metadata of the calls made with ctx.
