@@ -23,7 +23,7 @@ import (
 
 // TestBenchShort runs every measurement of cmd/benchall with tiny counts
 // (including building the minimal programs and starting them as separate
-// processes) and checks that each library produced every figure, and that
+// processes, and every hostile-peer attack) and checks that each library produced every figure, and that
 // the table, RESULTS.md and results.png come out.
 func TestBenchShort(t *testing.T) {
 	dir, err := os.Getwd()
@@ -47,6 +47,7 @@ func TestBenchShort(t *testing.T) {
 		}
 	}
 	checkBinarySmaller(t, res)
+	checkHostile(t, res)
 	var text bytes.Buffer
 	if err := report.Text(&text, res); err != nil {
 		t.Fatal(err)
@@ -64,6 +65,11 @@ func TestBenchShort(t *testing.T) {
 	for _, m := range res.Metrics {
 		if !strings.Contains(string(md), "| "+m.Name+" |") {
 			t.Errorf("RESULTS.md has no row %q", m.Name)
+		}
+	}
+	for _, row := range res.Hostile {
+		if !strings.Contains(string(md), "| "+row.Attack+" |") {
+			t.Errorf("RESULTS.md has no hostile row %q", row.Attack)
 		}
 	}
 	f, err := os.Open(pngPath)
@@ -93,6 +99,26 @@ func checkBinarySmaller(t *testing.T, res *harness.Results) {
 		return
 	}
 	t.Error("no binary size in the results")
+}
+
+// checkHostile fails t unless every hostile-peer attack ran (with tiny
+// counts) against featherrpc and containerd and gave each figure.
+func checkHostile(t *testing.T, res *harness.Results) {
+	t.Helper()
+	if len(res.Hostile) != 8 {
+		t.Errorf("%d hostile-peer attacks, want 8", len(res.Hostile))
+	}
+	for _, row := range res.Hostile {
+		for _, m := range []*harness.Metric{row.Heap, row.Goroutines, row.P50, row.P99, row.Failed, row.Ended} {
+			for _, lib := range []string{harness.Ours, harness.Reference} {
+				if e, ok := m.Errors[lib]; ok {
+					t.Errorf("%s: %s: %s", m.Name, lib, e)
+				} else if _, ok := m.Values[lib]; !ok {
+					t.Errorf("%s: %s: no value", m.Name, lib)
+				}
+			}
+		}
+	}
 }
 
 // startPair starts a server and a client of lib in this process, on a Unix
