@@ -42,6 +42,7 @@ type workerPool struct {
 	// guarded by mu:
 	idle   []*worker   // a stack: the longest idle at the bottom
 	closed bool        // the connection has ended: no goroutine goes idle
+	parked bool        // a goroutine has gone idle, or exited as the first
 	tick   uint64      // counts the reaper's runs
 	reaper *time.Timer // runs while more than keptIdleWorkers are idle
 	armed  bool
@@ -60,10 +61,14 @@ func (p *workerPool) take() *worker {
 	return w
 }
 
-// park makes w idle; false means the connection has ended and w must exit.
+// park makes w idle; false means that w must exit: the connection has
+// ended, or w ran the connection's first call. So a connection that makes
+// one call and goes quiet, as many do, keeps no idle goroutine (nor its
+// stack); one that calls again keeps them.
 func (p *workerPool) park(w *worker) bool {
 	p.mu.Lock()
-	if p.closed {
+	if first := !p.parked; p.closed || first {
+		p.parked = true
 		p.mu.Unlock()
 		return false
 	}
