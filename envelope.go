@@ -238,7 +238,6 @@ func (env *requestEnvelope) decodeMetadata(b []byte, maxEntries, maxBytes int) (
 // values.
 func (env *requestEnvelope) decodeFields(b []byte, size int, md MD, room int) (int, error) {
 	for len(b) > 0 {
-		start := size - len(b)
 		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return room, envelopeError(n)
@@ -266,7 +265,7 @@ func (env *requestEnvelope) decodeFields(b []byte, size int, md MD, room int) (i
 		default:
 			if num == fieldRequestMetadata && typ == protowire.BytesType {
 				if env.mdEntries == 0 {
-					env.mdStart = int32(start)
+					env.mdStart = int32(size - len(b) - n) // n: the tag's length
 				}
 				env.mdEntries++
 			}
