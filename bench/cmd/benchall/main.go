@@ -9,7 +9,7 @@
 //
 //	cd bench && go run ./cmd/benchall
 //
-// It takes about two and a half minutes on an idle 2-core machine; other
+// It takes about three and a quarter minutes on an idle 2-core machine; other
 // work on the machine distorts the figures, so the load average before and
 // after is reported with them. With -short it runs every measurement with
 // tiny counts in a few seconds; with -only it runs some of them (say

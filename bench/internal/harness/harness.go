@@ -93,7 +93,7 @@ type Config struct {
 // them, for Config.Only.
 var Measurements = []string{"unary", "callers", "stream", "latency", "startup", "footprint", "hostile"}
 
-// FullConfig is the configuration of the full run: about two and a half
+// FullConfig is the configuration of the full run: about three and a quarter
 // minutes on an idle 2-core machine, building the minimal programs
 // included (their first build, with grpc-go, takes a minute more).
 func FullConfig(moduleDir string) Config {
