@@ -68,9 +68,6 @@ func NewServer(opts ...ServerOpt) (*Server, error) {
 			return nil, err
 		}
 	}
-	if config.handshaker == nil {
-		config.handshaker = &acceptAll{}
-	}
 	s := &Server{
 		config:    config,
 		services:  newServiceSet(),
@@ -110,7 +107,15 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if !s.addListener(l) {
 		return ErrServerClosed
 	}
-	defer s.removeListener(l)
+	// Not deferred: a defer adds code at each of acceptLoop's returns, in
+	// the minimal server whose size is budgeted.
+	err := s.acceptLoop(ctx, l)
+	s.removeListener(l)
+	return err
+}
+
+// acceptLoop is Serve's loop, until l fails or the server stops.
+func (s *Server) acceptLoop(ctx context.Context, l net.Listener) error {
 	var backoff time.Duration
 	for {
 		conn, err := l.Accept()
