@@ -20,14 +20,6 @@ type Handshaker interface {
 	Handshake(ctx context.Context, conn net.Conn) (net.Conn, interface{}, error)
 }
 
-// acceptAll is the default Handshaker: it accepts every connection as it
-// is. (A pointer receiver, so that one copy of the method is linked.)
-type acceptAll struct{}
-
-func (*acceptAll) Handshake(_ context.Context, conn net.Conn) (net.Conn, interface{}, error) {
-	return conn, nil, nil
-}
-
 // HandshakeInfo returns, in a handler, what the server's Handshaker returned
 // for the connection the call arrived on (for UnixCredentialsFunc, the peer's
 // *unix.Ucred). It reports false when the handshake returned nil.

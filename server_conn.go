@@ -131,7 +131,10 @@ func newServerConn(ctx context.Context, s *Server, conn net.Conn) *serverConn {
 // teardown. It returns when every goroutine of the connection has returned.
 func (sc *serverConn) serve() {
 	defer sc.server.forgetConn(sc)
-	conn, info, err := sc.handshake()
+	conn, info, err := sc.raw, interface{}(nil), error(nil)
+	if handshake := sc.server.config.handshake; handshake != nil {
+		conn, info, err = handshake(sc)
+	}
 	if err == nil && conn == nil {
 		err = errNilHandshakeConn
 	}

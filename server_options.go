@@ -5,6 +5,7 @@ package ttrpc
 
 import (
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -13,7 +14,11 @@ type ServerOpt func(*serverConfig) error
 
 // serverConfig is what the options set. NewServer resolves it once.
 type serverConfig struct {
-	handshaker        Handshaker
+	handshaker Handshaker
+	// handshake runs handshaker on a new connection; nil without one (the
+	// connection is served as it is). Set by WithServerHandshaker, so that
+	// a program that uses none links none of the handshake code.
+	handshake         func(*serverConn) (net.Conn, interface{}, error)
 	unaryInterceptor  UnaryServerInterceptor
 	unaryChain        []UnaryServerInterceptor
 	streamInterceptor StreamServerInterceptor
@@ -67,6 +72,9 @@ func WithServerHandshaker(handshaker Handshaker) ServerOpt {
 			return errHandshakerTwice
 		}
 		c.handshaker = handshaker
+		if handshaker != nil {
+			c.handshake = (*serverConn).handshake
+		}
 		return nil
 	}
 }
