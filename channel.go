@@ -163,9 +163,10 @@ func (ch *channel) recv() (h frameHeader, data *[]byte, err error) {
 	br.inFrame = false
 	if br.armed {
 		br.armed = false
-		if br.watch.end() && err != nil {
-			err = errFrameTimeout
-		}
+		br.watch.end()
+	}
+	if err != nil {
+		err = ch.stalled(err)
 	}
 	return h, data, err
 }

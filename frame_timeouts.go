@@ -74,13 +74,24 @@ func (w *stallWatch) start() {
 	}
 }
 
-// end notes that the work ended, and reports whether the timer failed it.
-func (w *stallWatch) end() bool {
-	if w.period <= 0 {
-		return false
+// end notes that the work ended.
+func (w *stallWatch) end() {
+	if w.period > 0 {
+		w.count.Add(1)
 	}
-	w.count.Add(1)
-	return w.fired.Load()
+}
+
+// stalled returns the cause for an error of the channel's reads or writes:
+// errFrameTimeout or errWriteStall once either watch has closed the byte
+// stream (which fails the reads and the writes alike), else err.
+func (ch *channel) stalled(err error) error {
+	switch {
+	case ch.br.watch.fired.Load():
+		return errFrameTimeout
+	case ch.watch.fired.Load():
+		return errWriteStall
+	}
+	return err
 }
 
 // fire runs on the timer's goroutine: it fails work under way at three
@@ -118,14 +129,15 @@ func (b *readBuffer) readRaw(p []byte) (int, error) {
 }
 
 // writeFailed records the first write error, which every later send and
-// flush returns, and returns err: errWriteStall once the watch failed the
-// write. Every write ends here.
+// flush returns, and returns err, or the stall that caused it. Every write
+// ends here.
 func (ch *channel) writeFailed(err error) error {
-	if ch.watch.end() && err != nil {
-		err = errWriteStall
-	}
-	if err != nil && ch.werr == nil {
-		ch.werr = err
+	ch.watch.end()
+	if err != nil {
+		err = ch.stalled(err)
+		if ch.werr == nil {
+			ch.werr = err
+		}
 	}
 	return err
 }
