@@ -62,7 +62,10 @@ func TestStatsHandlerSeesUnaryCallsOnBothSides(t *testing.T) {
 	wantCode(t, err, codes.NotFound)
 
 	for _, r := range []*recordingStats{clientStats, serverStats} {
-		waitFor(t, func() bool { return len(r.ended("/"+testService+"/Fail")) == 1 })
+		// A server reports a call's end after sending its answer: wait for both.
+		waitFor(t, func() bool {
+			return len(r.ended("/"+testService+"/Fail")) == 1 && len(r.ended("/"+testService+"/Echo")) == 1
+		})
 		echoes := r.ended("/" + testService + "/Echo")
 		if len(echoes) != 1 || echoes[0].Code != codes.OK || echoes[0].BytesIn == 0 || echoes[0].BytesOut == 0 ||
 			echoes[0].Duration <= 0 || echoes[0].StreamingClient || echoes[0].StreamingServer {
