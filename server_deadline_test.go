@@ -5,6 +5,7 @@ package ttrpc
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +116,35 @@ func TestHandlerWithinDeadlineAnswers(t *testing.T) {
 			t.Fatalf("Echo = %q, %v", got, err)
 		}
 	}
+	waitServerCounts(t, s, ServerCounts{Connections: 1})
+}
+
+// Many calls outlive their deadline at once: each is answered and counted
+// as abandoned, and answering them holds no goroutine beyond the handlers'
+// own (the timers' goroutines do not wait for the writer).
+func TestServerAnswersManyDeadlinesWithoutPilingUpGoroutines(t *testing.T) {
+	leakcheck.Check(t)
+	s, path := newTestServer(t)
+	release := make(chan struct{})
+	ignoring(s, release)
+	c := dialClient(t, path)
+	const calls = 200
+	before := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			c.Call(ctx, "ignore.Ctx", "Wait", &wrapperspb.StringValue{}, &wrapperspb.StringValue{})
+		}()
+	}
+	wg.Wait()
+	waitServerCounts(t, s, ServerCounts{Connections: 1, Abandoned: calls})
+	eventually(t, "only the abandoned handlers still run", func() bool {
+		return runtime.NumGoroutine() <= before+calls+8
+	})
+	close(release)
 	waitServerCounts(t, s, ServerCounts{Connections: 1})
 }
