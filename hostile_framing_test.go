@@ -246,11 +246,13 @@ func TestHostileReaderThatStopsReadingIsCutOff(t *testing.T) {
 }
 
 // A connection that sends nothing costs one goroutine and a few KiB, and
-// stays open by default (no idle timeout), however long it is silent.
+// stays open by default (no idle timeout), however long it is silent:
+// neither the frame timeout nor the handshake timeout (which bounds the
+// Handshaker, and the default one returns at once) closes it.
 func TestHostileSilentConnectionsAreCheap(t *testing.T) {
 	leakcheck.Check(t)
 	const conns = 200
-	s, path := newTestServer(t, WithServerFrameTimeout(50*time.Millisecond))
+	s, path := newTestServer(t, WithServerFrameTimeout(50*time.Millisecond), WithServerHandshakeTimeout(50*time.Millisecond))
 	runtime.GC()
 	heapBefore, goroutinesBefore, _ := readHeapMetrics()
 	for range conns {
