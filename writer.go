@@ -126,18 +126,22 @@ type sharedChannel struct {
 	pending atomic.Int64
 }
 
-// send writes a frame taken from the queue.
+// send writes a frame taken from the queue. (This file's locked sections
+// unlock without defer: each defer is code in the minimal server, whose
+// size is budgeted; nothing in them panics.)
 func (sh *sharedChannel) send(streamID uint32, t frameType, flags uint8, data []byte) error {
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	defer sh.pending.Add(-1)
-	return sh.ch.send(streamID, t, flags, data)
+	err := sh.ch.send(streamID, t, flags, data)
+	sh.pending.Add(-1)
+	sh.mu.Unlock()
+	return err
 }
 
 func (sh *sharedChannel) flush() error {
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	return sh.ch.flush()
+	err := sh.ch.flush()
+	sh.mu.Unlock()
+	return err
 }
 
 // tryDirect writes and flushes f at once when nothing is queued and nobody
@@ -146,13 +150,14 @@ func (sh *sharedChannel) tryDirect(f outFrame) (handled bool, err error) {
 	if sh.pending.Load() != 0 || !sh.mu.TryLock() {
 		return false, nil
 	}
-	defer sh.mu.Unlock()
 	if sh.pending.Load() != 0 {
+		sh.mu.Unlock()
 		return false, nil
 	}
 	if err = sh.ch.send(f.streamID, f.typ, f.flags, *f.data); err == nil {
 		err = sh.ch.flush()
 	}
+	sh.mu.Unlock()
 	releaseBuffer(f.data)
 	return true, err
 }
