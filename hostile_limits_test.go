@@ -256,7 +256,10 @@ func TestHostileMetadataFloodIsCheap(t *testing.T) {
 		t.Errorf("heap in use peaked at %d MiB, %d MiB over the %d MiB before the flood",
 			heapPeak>>20, (heapPeak-heapBefore)>>20, heapBefore>>20)
 	}
-	if goroutinesPeak > goroutinesBefore+8 {
+	// The sampler, the echoing client and the goroutines that serve it
+	// (a request goroutine, the writers, a timer's) come and go: a few
+	// more than before, never one per refused request.
+	if goroutinesPeak > goroutinesBefore+16 {
 		t.Errorf("goroutines peaked at %d, %d before the flood", goroutinesPeak, goroutinesBefore)
 	}
 	if _, msg := answers.count(codes.ResourceExhausted); !strings.Contains(msg, "too many requests in flight on this connection") {
@@ -376,7 +379,10 @@ func TestHostileConnectionFlood(t *testing.T) {
 	close(stopEchoes)
 	wantServed(t, <-echoes)
 	_, goroutinesPeak := sampler.halt()
-	if goroutinesPeak > goroutinesBefore+8 {
+	// The sampler, the echoing client and the goroutines that serve it
+	// (a request goroutine, the writers, a timer's) come and go: a few
+	// more than before, never one per refused request.
+	if goroutinesPeak > goroutinesBefore+16 {
 		t.Errorf("goroutines peaked at %d, %d before the flood", goroutinesPeak, goroutinesBefore)
 	}
 	if n := hs.runs.Load(); n != limit {
