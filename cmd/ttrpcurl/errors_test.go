@@ -5,7 +5,6 @@ package main
 
 import (
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -143,15 +142,7 @@ func TestTimeout(t *testing.T) {
 // closingServer accepts connections and closes each at once; it returns
 // the socket's path.
 func closingServer(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, path := listenTemp(t)
 	done := make(chan struct{})
 	go func() { // owner: the test; loop: accept; exits when l closes
 		defer close(done)
@@ -166,7 +157,6 @@ func closingServer(t *testing.T) string {
 	t.Cleanup(func() {
 		l.Close()
 		<-done
-		os.RemoveAll(dir)
 	})
 	return path
 }

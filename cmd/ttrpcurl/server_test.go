@@ -63,17 +63,27 @@ func startServer(t *testing.T) string {
 	return serveOnSocket(t, server)
 }
 
-// serveOnSocket runs server on a new socket until the test ends.
-func serveOnSocket(t *testing.T, server *ttrpc.Server) string {
+// listenTemp listens on a Unix socket in a new directory, removed when
+// the test ends (after the cleanups its callers register, which close the
+// listener); it returns the listener and the socket's path.
+func listenTemp(t *testing.T) (net.Listener, string) {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "t")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	path := filepath.Join(dir, "s")
 	l, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l, path
+}
+
+// serveOnSocket runs server on a new socket until the test ends.
+func serveOnSocket(t *testing.T, server *ttrpc.Server) string {
+	l, path := listenTemp(t)
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(context.Background(), l) }() // owner: the test; exits at Close below
 	t.Cleanup(func() {
@@ -81,7 +91,6 @@ func serveOnSocket(t *testing.T, server *ttrpc.Server) string {
 		if err := <-served; !errors.Is(err, ttrpc.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
-		os.RemoveAll(dir)
 	})
 	return path
 }
@@ -218,15 +227,7 @@ func set(m proto.Message, field string, v protoreflect.Value) {
 // test ends; it returns the socket's path.
 func silentServer(t *testing.T) string {
 	leakcheck.Check(t)
-	dir, err := os.MkdirTemp("", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, path := listenTemp(t)
 	accepted := make(chan []net.Conn, 1)
 	go func() { // owner: the test; loop: accept; exits when l closes
 		var conns []net.Conn
@@ -244,7 +245,6 @@ func silentServer(t *testing.T) string {
 		for _, c := range <-accepted {
 			c.Close()
 		}
-		os.RemoveAll(dir)
 	})
 	return path
 }
