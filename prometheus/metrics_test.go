@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,26 +72,9 @@ func testService(release <-chan struct{}) *ttrpc.ServiceDesc {
 func TestMetricsOfServerAndClient(t *testing.T) {
 	leakcheck.Check(t)
 	stats := ttrpcprom.NewStatsHandler()
-	server, err := ttrpc.NewServer(ttrpc.WithServerStatsHandler(stats), ttrpc.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
 	release := make(chan struct{})
-	server.RegisterService(service, testService(release))
-	l := memconn.Listen()
-	served := make(chan error, 1)
-	// Owner: this test; Serve returns when the server is closed below.
-	go func() { served <- server.Serve(context.Background(), l) }()
-	defer func() {
-		server.Close()
-		<-served
-	}()
-	conn, err := l.Dial()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := ttrpc.NewClient(conn, ttrpc.WithClientStatsHandler(stats), ttrpc.WithClientLogger(quiet))
-	defer client.Close()
+	server, client, stop := observedPair(t, stats, release)
+	defer stop()
 
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(stats,
@@ -290,4 +274,34 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// observedPair serves testService(release) over memconn with a server and
+// a client that both report to stats. stop closes the client and the
+// server and waits for Serve; it runs at the test's end if not before.
+func observedPair(t *testing.T, stats ttrpc.StatsHandler, release <-chan struct{}) (server *ttrpc.Server, client *ttrpc.Client, stop func()) {
+	t.Helper()
+	server, err := ttrpc.NewServer(ttrpc.WithServerStatsHandler(stats), ttrpc.WithServerLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server.RegisterService(service, testService(release))
+	l := memconn.Listen()
+	served := make(chan error, 1)
+	// Owner: stop; Serve returns when stop closes the server.
+	go func() { served <- server.Serve(context.Background(), l) }()
+	conn, err := l.Dial()
+	if err != nil {
+		server.Close()
+		<-served
+		t.Fatal(err)
+	}
+	client = ttrpc.NewClient(conn, ttrpc.WithClientStatsHandler(stats), ttrpc.WithClientLogger(quiet))
+	stop = sync.OnceFunc(func() {
+		client.Close()
+		server.Close()
+		<-served
+	})
+	t.Cleanup(stop)
+	return server, client, stop
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/internal/leakcheck"
-	"github.com/featherrpc/ttrpc/memconn"
 	ttrpcprom "github.com/featherrpc/ttrpc/prometheus"
 )
 
@@ -21,25 +20,8 @@ import (
 // both.
 func echoOnce(t *testing.T, stats ttrpc.StatsHandler) {
 	t.Helper()
-	server, err := ttrpc.NewServer(ttrpc.WithServerStatsHandler(stats), ttrpc.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	server.RegisterService(service, testService(nil))
-	l := memconn.Listen()
-	served := make(chan error, 1)
-	// Owner: echoOnce; Serve returns when the server is closed below.
-	go func() { served <- server.Serve(context.Background(), l) }()
-	defer func() {
-		server.Close()
-		<-served
-	}()
-	conn, err := l.Dial()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := ttrpc.NewClient(conn, ttrpc.WithClientStatsHandler(stats), ttrpc.WithClientLogger(quiet))
-	defer client.Close()
+	_, client, stop := observedPair(t, stats, nil)
+	defer stop()
 	if err := client.Call(context.Background(), service, "Echo", wrapperspb.String("hi"), &wrapperspb.StringValue{}); err != nil {
 		t.Fatal(err)
 	}
