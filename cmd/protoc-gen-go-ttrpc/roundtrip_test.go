@@ -80,26 +80,7 @@ func start(t *testing.T) (*ttrpc.Client, *methodLog) {
 	multi.RegisterLegacyService(server, legacy{})
 	editions.RegisterPingerService(server, pinger{})
 
-	l := memconn.Listen()
-	served := make(chan error, 1)
-	go func() { served <- server.Serve(context.Background(), l) }()
-	conn, err := l.Dial()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := ttrpc.NewClient(conn)
-	t.Cleanup(func() {
-		client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := server.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-served; !errors.Is(err, ttrpc.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return client, log
+	return serveInMemory(t, server), log
 }
 
 func testContext(t *testing.T) context.Context {
@@ -560,4 +541,30 @@ func TestRoundTripEditions(t *testing.T) {
 	if _, err := stream.Recv(); !errors.Is(err, io.EOF) {
 		t.Errorf("Recv after CloseSend: %v, want io.EOF", err)
 	}
+}
+
+// serveInMemory serves server over memconn and returns a client of it;
+// the client closes and the server shuts down when the test ends.
+func serveInMemory(t *testing.T, server *ttrpc.Server) *ttrpc.Client {
+	t.Helper()
+	l := memconn.Listen()
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(context.Background(), l) }() // ends when Shutdown below closes l
+	conn, err := l.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := ttrpc.NewClient(conn)
+	t.Cleanup(func() {
+		client.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := server.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, ttrpc.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return client
 }

@@ -5,9 +5,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	"github.com/featherrpc/ttrpc"
 	"github.com/featherrpc/ttrpc/cmd/protoc-gen-go-ttrpc/internal/testprotos/prefix"
@@ -15,7 +13,6 @@ import (
 	"github.com/featherrpc/ttrpc/cmd/protoc-gen-go-ttrpc/internal/testprotos/unary"
 	"github.com/featherrpc/ttrpc/codes"
 	"github.com/featherrpc/ttrpc/internal/leakcheck"
-	"github.com/featherrpc/ttrpc/memconn"
 	"github.com/featherrpc/ttrpc/status"
 )
 
@@ -50,26 +47,7 @@ func startUnimplemented(t *testing.T) *ttrpc.Client {
 	streams.RegisterStreamerService(server, echoOnly{})
 	unary.RegisterCounterService(server, nothing{})
 	prefix.RegisterTTRPCGreeterService(server, &prefixed{}) // embedded in a pointer too
-	l := memconn.Listen()
-	served := make(chan error, 1)
-	go func() { served <- server.Serve(context.Background(), l) }() // ends when Shutdown below closes l
-	conn, err := l.Dial()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := ttrpc.NewClient(conn)
-	t.Cleanup(func() {
-		client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := server.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-served; !errors.Is(err, ttrpc.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return client
+	return serveInMemory(t, server)
 }
 
 // wantUnimplemented fails the test unless err is the status the
