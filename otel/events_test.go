@@ -87,20 +87,8 @@ func exercise(t *testing.T, c *ttrpc.Client) {
 		t.Fatal(err)
 	}
 	drain(t, s)
-	s, err = c.NewStream(ctx, &ttrpc.StreamDesc{StreamingClient: true}, service, "Sum", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 4 {
-		if err := s.SendMsg(wrapperspb.UInt32(uint32(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RecvMsg(&wrapperspb.UInt32Value{}); err != nil {
-		t.Fatal(err)
+	if got := sumOfFour(ctx, t, c); got != 6 {
+		t.Fatalf("Sum = %d, want 6", got)
 	}
 	s, err = c.NewStream(ctx, &ttrpc.StreamDesc{StreamingClient: true, StreamingServer: true}, service, "Chat", nil)
 	if err != nil {

@@ -150,21 +150,8 @@ func TestStreamsTraceJoin(t *testing.T) {
 	checkPair(t, e, root, "Count", codes.OK)
 
 	// A client stream: the span ends with the single response.
-	s, err = e.client.NewStream(ctx, &ttrpc.StreamDesc{StreamingClient: true}, service, "Sum", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 4 {
-		if err := s.SendMsg(wrapperspb.UInt32(uint32(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	sum := &wrapperspb.UInt32Value{}
-	if err := s.RecvMsg(sum); err != nil || sum.Value != 6 {
-		t.Fatalf("Sum = (%v, %v), want 6", sum.Value, err)
+	if got := sumOfFour(ctx, t, e.client); got != 6 {
+		t.Fatalf("Sum = %d, want 6", got)
 	}
 	checkPair(t, e, root, "Sum", codes.OK)
 
@@ -254,4 +241,26 @@ func drain(t *testing.T, s ttrpc.ClientStream) int {
 			t.Fatal(err)
 		}
 	}
+}
+
+// sumOfFour streams 0, 1, 2 and 3 to Sum and returns its answer.
+func sumOfFour(ctx context.Context, t *testing.T, c *ttrpc.Client) uint32 {
+	t.Helper()
+	s, err := c.NewStream(ctx, &ttrpc.StreamDesc{StreamingClient: true}, service, "Sum", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := s.SendMsg(wrapperspb.UInt32(uint32(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	sum := &wrapperspb.UInt32Value{}
+	if err := s.RecvMsg(sum); err != nil {
+		t.Fatal(err)
+	}
+	return sum.Value
 }
